@@ -16,7 +16,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "broker": ("aisle.broker_cli:main", "run the store's MQTT broker (managed mosquitto)"),
     "hub": ("hub.__main__:main", "run the store hub (ingest, ledger, API, dashboard)"),
     "edge": ("edge.__main__:main", "run one edge agent (kiosk or glasses profile)"),
-    "kiosk": ("aisle.kiosk_runner:main", "run the kiosk terminal UI with its in-process edge agent"),
+    "kiosk": (
+        "aisle.kiosk_runner:main",
+        "run the kiosk terminal UI with its in-process edge agent",
+    ),
     "central": ("central.__main__:main", "run the reference central catalog service"),
     "bench": ("aisle.bench:main", "run a benchmark and print JSON"),
 }

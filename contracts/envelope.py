@@ -60,8 +60,8 @@ class Envelope(BaseModel):
     def to_json_bytes(self) -> bytes:
         """Serialises the envelope to compact UTF-8 JSON, `ts` as ISO 8601 with `Z`."""
         data = self.model_dump(mode="json")
-        data["ts"] = self.ts.astimezone(UTC).isoformat(timespec="milliseconds").replace(
-            "+00:00", "Z"
+        data["ts"] = (
+            self.ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
         )
         return json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
 
