@@ -1,1 +1,1 @@
-"""Provides the `aisle` command: the composition root that starts and wires the store's processes."""
+"""Provides the `aisle` command: the composition root that starts and wires the processes."""

@@ -1,4 +1,4 @@
-"""Provides `aisle bench <name>`: each benchmark prints JSON and compares against its peer in the same run."""
+"""Provides `aisle bench <name>`: benchmarks that print JSON beside their peer, same run."""
 
 from __future__ import annotations
 
