@@ -1,4 +1,4 @@
-"""Shared fixtures: real MQTT brokers on loopback, the shared data folder, and the error-log guard."""
+"""Provides shared fixtures: real MQTT brokers on loopback, shared data, the error-log guard."""
 
 from __future__ import annotations
 

@@ -6,6 +6,7 @@ import threading
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+
 from aisle.broker import BrokerEndpoint, BrokerSpec, mosquitto_config
 
 
