@@ -1,0 +1,1 @@
+"""Provides the edge agent: camera frames in, vision features, events out over MQTT."""

@@ -1,0 +1,1 @@
+"""Provides pure edge logic: no I/O, no clock, only the stdlib, numpy and contracts."""

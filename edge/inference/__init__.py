@@ -1,0 +1,1 @@
+"""Provides the model adapters: onnxruntime sessions and pure pre/post-processing."""

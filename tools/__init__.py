@@ -1,0 +1,1 @@
+"""Provides build and maintenance scripts (models, fixtures); nothing imports them."""
