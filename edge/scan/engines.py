@@ -1,0 +1,200 @@
+"""Provides the barcode engines: ZBar (pyzbar) and zxing-cpp behind one `BarcodeEngine` port.
+
+Each adapter turns its library's results into validated `BarcodeRead`s and absorbs its traits:
+- zxing-cpp 3 reports UPC-E already expanded to GTIN-13, flags GS1 symbols through
+  `content_type`, and with the default text mode rewrites GS1 text to `(01)...`; we ask for plain
+  text (FNC1 as GS) and build the `(01)` form ourselves, so both engines agree.
+- ZBar reports UPC-A and UPC-E as EAN-13; its QR decoder guesses text encodings and garbles
+  Shift-JIS, so QR text that does not survive a round trip is repaired or dropped; its Code 128
+  decoder does not apply FNC4 (extended Latin-1), so non-ASCII Code 128 reads are not trusted.
+Reads that fail a check digit never leave an engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Final, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import zxingcpp
+from pyzbar import pyzbar
+from pyzbar.pyzbar import ZBarSymbol
+
+from contracts.payloads import Symbology
+from edge.core.barcode import BarcodeRead, InvalidReadError, QuadXY, make_read
+
+logger = logging.getLogger(__name__)
+
+_ZBAR_SYMBOLS: Final[dict[str, Symbology]] = {
+    "EAN13": "ean13",
+    "EAN8": "ean8",
+    "UPCA": "upca",
+    "UPCE": "upce",
+    "CODE128": "code128",
+    "QRCODE": "qr",
+}
+_ZBAR_ENABLED: Final = [
+    ZBarSymbol.EAN13,
+    ZBarSymbol.EAN8,
+    ZBarSymbol.UPCA,
+    ZBarSymbol.UPCE,
+    ZBarSymbol.CODE128,
+    ZBarSymbol.QRCODE,
+]
+_ZXING_FORMATS: Final[dict[zxingcpp.BarcodeFormat, Symbology]] = {
+    zxingcpp.BarcodeFormat.EAN13: "ean13",
+    zxingcpp.BarcodeFormat.EAN8: "ean8",
+    zxingcpp.BarcodeFormat.UPCA: "upca",
+    zxingcpp.BarcodeFormat.UPCE: "upce",
+    zxingcpp.BarcodeFormat.Code128: "code128",
+    zxingcpp.BarcodeFormat.QRCode: "qr",
+    zxingcpp.BarcodeFormat.DataMatrix: "datamatrix",
+}
+_ZXING_FORMAT_SET: Final = zxingcpp.BarcodeFormats(list(_ZXING_FORMATS))
+_ZXING_GS1_IDS: Final = frozenset({"]C1", "]Q3", "]Q4", "]d2", "]e0"})
+
+
+class BarcodeEngine(Protocol):
+    """A barcode decoder: one grayscale image in, validated reads out (coordinates of `gray`)."""
+
+    name: str
+
+    def decode(self, gray: npt.NDArray[np.uint8]) -> list[BarcodeRead]:
+        """Decodes every supported symbol in a 2-D uint8 image."""
+        ...
+
+
+def check_gray(gray: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
+    """Returns `gray` as a C-contiguous 2-D uint8 array.
+
+    Raises:
+        ValueError: if it is not a non-empty 2-D uint8 array.
+    """
+    if not isinstance(gray, np.ndarray) or gray.dtype != np.uint8 or gray.ndim != 2:
+        shape = getattr(gray, "shape", None)
+        dtype = getattr(gray, "dtype", type(gray).__name__)
+        raise ValueError(f"expected a 2-D uint8 image, got shape {shape} dtype {dtype}")
+    if gray.size == 0:
+        raise ValueError(f"expected a non-empty image, got shape {gray.shape}")
+    return np.ascontiguousarray(gray)
+
+
+class ZbarEngine:
+    """ZBar through pyzbar, restricted to the retail, Code 128 and QR symbologies."""
+
+    name = "zbar"
+
+    def decode(self, gray: npt.NDArray[np.uint8]) -> list[BarcodeRead]:
+        """Decodes `gray` with ZBar.
+
+        Raises:
+            ValueError: if `gray` is not a non-empty 2-D uint8 image.
+        """
+        image = check_gray(gray)
+        reads: list[BarcodeRead] = []
+        for symbol in pyzbar.decode(image, symbols=_ZBAR_ENABLED):
+            symbology = _ZBAR_SYMBOLS.get(symbol.type)
+            text = _zbar_text(symbol.data, symbology)
+            if symbology is None or text is None:
+                continue
+            quad = tuple((float(p.x), float(p.y)) for p in symbol.polygon)
+            read = _try_read(text, symbology, self.name, quad if len(quad) == 4 else ())
+            if read is not None:
+                reads.append(read)
+        return reads
+
+
+def _zbar_text(data: bytes, symbology: Symbology | None) -> str | None:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if symbology == "code128" and not text.isascii():
+        return None
+    if symbology == "qr" and not text.isascii():
+        return repair_zbar_qr_text(text)
+    return text
+
+
+def repair_zbar_qr_text(text: str) -> str | None:
+    """Undoes ZBar's wrong guess of a QR code's text encoding, or returns None when unsure.
+
+    ZBar decodes byte-mode QR data as UTF-8 if it can, else as Shift-JIS or Latin-1, and
+    re-encodes as UTF-8. Text that maps back to bytes forming valid Shift-JIS with Japanese
+    characters was most likely Shift-JIS; plain UTF-8 text without Latin-1 mojibake is kept.
+    """
+    try:
+        original = text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text
+    for encoding in ("utf-8", "shift_jis"):
+        try:
+            return original.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+class ZxingEngine:
+    """zxing-cpp, restricted to the retail, Code 128, QR and DataMatrix symbologies.
+
+    Args:
+        try_harder: let zxing-cpp also try rotations, downscaling and inversion itself.
+        binarizer: zxing-cpp binarizer (LocalAverage by default, GlobalHistogram as a variant).
+    """
+
+    def __init__(
+        self,
+        *,
+        try_harder: bool = True,
+        binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
+    ) -> None:
+        self.name = "zxing"
+        self._try_harder = try_harder
+        self._binarizer = binarizer
+
+    def decode(self, gray: npt.NDArray[np.uint8]) -> list[BarcodeRead]:
+        """Decodes `gray` with zxing-cpp.
+
+        Raises:
+            ValueError: if `gray` is not a non-empty 2-D uint8 image.
+        """
+        image = check_gray(gray)
+        results = zxingcpp.read_barcodes(
+            image,
+            formats=_ZXING_FORMAT_SET,
+            try_rotate=self._try_harder,
+            try_downscale=self._try_harder,
+            try_invert=self._try_harder,
+            text_mode=zxingcpp.TextMode.Plain,
+            binarizer=self._binarizer,
+        )
+        reads: list[BarcodeRead] = []
+        for result in results:
+            symbology = _ZXING_FORMATS.get(result.format)
+            if symbology is None or not result.valid:
+                continue
+            gs1 = result.content_type == zxingcpp.ContentType.GS1 or (
+                result.symbology_identifier in _ZXING_GS1_IDS
+            )
+            read = _try_read(result.text, symbology, self.name, _zxing_quad(result), gs1_flag=gs1)
+            if read is not None:
+                reads.append(read)
+        return reads
+
+
+def _zxing_quad(result: zxingcpp.Barcode) -> QuadXY:
+    pos = result.position
+    corners = (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left)
+    return tuple((float(c.x), float(c.y)) for c in corners)
+
+
+def _try_read(
+    text: str, symbology: Symbology, engine: str, quad: QuadXY, *, gs1_flag: bool = False
+) -> BarcodeRead | None:
+    try:
+        return make_read(text, symbology, engine=engine, quad_xy=quad, gs1_flag=gs1_flag)
+    except InvalidReadError as exc:
+        logger.debug("dropped %s read from %s: %s", symbology, engine, exc)
+        return None
