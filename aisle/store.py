@@ -1,0 +1,254 @@
+"""Provides `aisle store up`: the whole demo store as supervised processes on this machine.
+
+Order: broker, central (demo catalog), hub, glasses edge agent, then the kiosk UI in the
+foreground (or, with `--headless`, the kiosk's edge agent without UI). Quitting the kiosk, Ctrl-C
+or SIGTERM stops every child in reverse order; none outlives the supervisor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import signal
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Literal
+
+from aisle.broker import (
+    BrokerEndpoint,
+    BrokerError,
+    BrokerKind,
+    BrokerSpec,
+    free_port,
+    start_broker,
+)
+from aisle.processes import Child, ChildFailed, ChildSpec, aisle_argv
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+PASSWORD_ENV = "AISLE_MQTT_PASSWORD"
+READY_TIMEOUT_S = 60.0
+MQTT_USERNAME = "aisle"
+
+
+@dataclass(frozen=True, slots=True)
+class StoreOptions:
+    """What `aisle store up` runs, from its command line."""
+
+    data_dir: Path
+    store_id: str
+    kiosk_config: Path
+    glasses_config: Path
+    stock_seed: Path
+    broker_kind: BrokerKind | Literal["auto"]
+    central_port: int
+    hub_port: int
+    headless: bool
+
+
+def broker_url(endpoint: BrokerEndpoint) -> str:
+    """The broker URL children get: username only; the password travels in `PASSWORD_ENV`."""
+    return endpoint.url_without_password
+
+
+def plan_children(options: StoreOptions, endpoint: BrokerEndpoint) -> list[ChildSpec]:
+    """Lists the store's processes after the broker, in start order (pure).
+
+    Args:
+        options: the store's command-line options.
+        endpoint: the running broker.
+
+    Returns:
+        Central, hub, glasses agent, then the kiosk (UI in the foreground, or headless agent).
+    """
+    env = {PASSWORD_ENV: endpoint.password}
+    central_url = f"http://127.0.0.1:{options.central_port}"
+    hub_url = f"http://127.0.0.1:{options.hub_port}"
+    mqtt_url = broker_url(endpoint)
+    central = ChildSpec(
+        "central",
+        aisle_argv(
+            "central",
+            "--db",
+            str(options.data_dir / "central.db"),
+            "--seed",
+            "demo",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(options.central_port),
+        ),
+        ready_url=f"{central_url}/v1/health",
+    )
+    hub = ChildSpec(
+        "hub",
+        aisle_argv(
+            "hub",
+            "--store",
+            options.store_id,
+            "--db",
+            str(options.data_dir / "hub.db"),
+            "--broker-url",
+            mqtt_url,
+            "--central-url",
+            central_url,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(options.hub_port),
+            "--seed-stock",
+            str(options.stock_seed),
+        ),
+        env=env,
+        ready_url=f"{hub_url}/api/v1/health",
+    )
+    glasses = ChildSpec(
+        "glasses",
+        aisle_argv(
+            "edge",
+            "--config",
+            str(options.glasses_config),
+            "--broker-url",
+            mqtt_url,
+            "--outbox",
+            str(options.data_dir / "glasses-outbox.db"),
+        ),
+        env=env,
+    )
+    kiosk_args = (
+        "--config",
+        str(options.kiosk_config),
+        "--broker-url",
+        mqtt_url,
+        "--outbox",
+        str(options.data_dir / "kiosk-outbox.db"),
+    )
+    if options.headless:
+        kiosk = ChildSpec("kiosk-edge", aisle_argv("edge", *kiosk_args), env=env)
+    else:
+        kiosk_argv = aisle_argv("kiosk", *kiosk_args, "--hub-url", hub_url)
+        kiosk = ChildSpec("kiosk", kiosk_argv, env=env, foreground=True)
+    return [central, hub, glasses, kiosk]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the argument parser of `aisle store`."""
+    parser = argparse.ArgumentParser(prog="aisle store", description=__doc__)
+    sub = parser.add_subparsers(dest="action", required=True)
+    up = sub.add_parser("up", help="run the demo store until the kiosk quits or Ctrl-C")
+    up.add_argument("--headless", action="store_true", help="no kiosk UI (servers, tests)")
+    up.add_argument("--data-dir", type=Path, default=Path("var/store"))
+    up.add_argument("--store-id", default="demo")
+    configs = REPO_ROOT / "firmware_configs" / "demo"
+    up.add_argument("--kiosk-config", type=Path, default=configs / "kiosk-1.toml")
+    up.add_argument("--glasses-config", type=Path, default=configs / "glasses-1.toml")
+    up.add_argument(
+        "--stock-seed", type=Path, default=REPO_ROOT / "hub" / "data" / "demo_store_stock.json"
+    )
+    up.add_argument(
+        "--broker", dest="broker_kind", default="auto", choices=["auto", "mosquitto", "amqtt"]
+    )
+    up.add_argument("--central-port", type=int, default=0, help="0 picks a free port")
+    up.add_argument("--hub-port", type=int, default=8080, help="dashboard port (0: free port)")
+    return parser
+
+
+def parse_options(argv: list[str] | None) -> StoreOptions:
+    """Parses `aisle store up` options, resolving free ports."""
+    args = build_parser().parse_args(argv)
+    return StoreOptions(
+        data_dir=args.data_dir.resolve(),
+        store_id=args.store_id,
+        kiosk_config=args.kiosk_config,
+        glasses_config=args.glasses_config,
+        stock_seed=args.stock_seed,
+        broker_kind=args.broker_kind,
+        central_port=args.central_port or free_port(),
+        hub_port=args.hub_port or free_port(),
+        headless=args.headless,
+    )
+
+
+class Store:
+    """The running store: the broker and its child processes."""
+
+    def __init__(self, options: StoreOptions) -> None:
+        self.options = options
+        self.children: list[Child] = []
+        self.stopping = threading.Event()
+
+    def run(self) -> int:
+        """Starts everything, waits for the kiosk or a signal, stops everything.
+
+        Returns:
+            0 after a clean stop, 1 when a process failed to start or died.
+        """
+        spec = BrokerSpec(
+            self.options.data_dir / "broker", MQTT_USERNAME, secrets.token_urlsafe(16)
+        )
+        try:
+            broker = start_broker(spec, kind=self.options.broker_kind)
+        except BrokerError as exc:
+            print(f"aisle store: broker failed: {exc}", file=sys.stderr)
+            return 1
+        try:
+            return self._run_children(broker.endpoint)
+        finally:
+            for child in reversed(self.children):
+                child.stop()
+            broker.stop()
+            print("aisle store: stopped", flush=True)
+
+    def _run_children(self, endpoint: BrokerEndpoint) -> int:
+        log_dir = self.options.data_dir / "logs"
+        print(f"aisle store: broker {endpoint.kind} at {broker_url(endpoint)}", flush=True)
+        for spec in plan_children(self.options, endpoint):
+            if self.stopping.is_set():
+                return 0
+            child = Child(spec, log_dir=log_dir)
+            self.children.append(child)
+            try:
+                child.wait_ready(timeout_s=READY_TIMEOUT_S)
+            except ChildFailed as exc:
+                print(f"aisle store: {exc}", file=sys.stderr)
+                return 1
+            where = f" (log {child.log_path})" if child.log_path else ""
+            print(f"aisle store: {spec.name} started, pid {child.pid}{where}", flush=True)
+            if spec.name == "hub":
+                print(
+                    f"aisle store: dashboard http://127.0.0.1:{self.options.hub_port}/dashboard",
+                    flush=True,
+                )
+        return self._supervise()
+
+    def _supervise(self) -> int:
+        """Waits until the kiosk exits, a child dies, or a signal asks to stop."""
+        kiosk = self.children[-1]
+        while not self.stopping.wait(0.5):
+            if kiosk.spec.foreground and kiosk.poll() is not None:
+                return 0
+            for child in self.children:
+                code = child.poll()
+                if code is not None:
+                    print(
+                        f"aisle store: {child.spec.name} exited with {code}; see {child.log_path}",
+                        file=sys.stderr,
+                    )
+                    return 1
+        return 0
+
+    def request_stop(self, signum: int, frame: FrameType | None) -> None:
+        """Signal handler: asks the supervisor loop to stop everything."""
+        del frame
+        print(f"aisle store: {signal.Signals(signum).name} received, stopping", flush=True)
+        self.stopping.set()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs `aisle store up`."""
+    store = Store(parse_options(argv))
+    signal.signal(signal.SIGTERM, store.request_stop)
+    signal.signal(signal.SIGINT, store.request_stop)
+    return store.run()
