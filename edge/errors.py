@@ -10,11 +10,11 @@ class EdgeError(Exception):
     """Base class of every error the edge agent raises on purpose."""
 
 
-class ModelUnavailable(EdgeError):  # noqa: N818
+class ModelUnavailable(EdgeError):
     """A model named by the caller is not in the manifest, or its file is missing."""
 
 
-class ManifestMismatch(EdgeError):  # noqa: N818
+class ManifestMismatch(EdgeError):
     """A model file or its session disagrees with its `models/manifest.json` entry."""
 
 
@@ -34,9 +34,9 @@ class ConfigError(EdgeError):
         self.problems = tuple(problems)
 
 
-class SourceUnavailable(EdgeError):  # noqa: N818
+class SourceUnavailable(EdgeError):
     """A frame source cannot be opened: missing fixture, unreadable video, camera not present."""
 
 
-class OutboxFull(EdgeError):  # noqa: N818
+class OutboxFull(EdgeError):
     """The outbox has no room for an event within its disk budget; the event was not accepted."""

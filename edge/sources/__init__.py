@@ -1,0 +1,1 @@
+"""Provides frame sources behind one interface: live camera, video file and replay fixture."""
