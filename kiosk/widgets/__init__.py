@@ -1,0 +1,1 @@
+"""Provides the kiosk's widgets: the product card and the status bar."""
