@@ -1,0 +1,1 @@
+"""Provides central's storage: a connection wrapper, the schema and the repositories."""

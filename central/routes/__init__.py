@@ -1,0 +1,1 @@
+"""Provides central's HTTP routers, one per resource, each built around the repository it uses."""
