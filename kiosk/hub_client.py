@@ -130,7 +130,9 @@ def _validate(model: type[ModelT], response: httpx.Response) -> ModelT:
         ) from exc
 
 
-def parse_scan_message(raw: bytes, *, store_id: str, device_id: str) -> tuple[Envelope, Any]:
+def parse_scan_message(
+    raw: bytes, *, store_id: str, device_id: str
+) -> tuple[Envelope, ScanPayload | None]:
     """Parses one message from the events topic.
 
     Args:
@@ -139,7 +141,7 @@ def parse_scan_message(raw: bytes, *, store_id: str, device_id: str) -> tuple[En
         device_id: the kiosk's device id.
 
     Returns:
-        The envelope and its parsed payload (a `ScanPayload` for `scan` events).
+        The envelope and its scan; the scan is None for other event types (not the kiosk's).
 
     Raises:
         ContractError: the message is not a valid envelope of this device, or its payload is bad.
@@ -150,7 +152,12 @@ def parse_scan_message(raw: bytes, *, store_id: str, device_id: str) -> tuple[En
             f"envelope from {envelope.store}/{envelope.device} on the topic of "
             f"{store_id}/{device_id}"
         )
-    return envelope, parse_payload(envelope)
+    if envelope.type != "scan":
+        return envelope, None
+    payload = parse_payload(envelope)
+    if not isinstance(payload, ScanPayload):
+        raise ContractError(f"scan payload parsed as {type(payload).__name__}")
+    return envelope, payload
 
 
 class ScanFeed:
@@ -213,7 +220,8 @@ class ScanFeed:
 
         Args:
             on_scan: receives each scan once; must be thread-safe (e.g. `App.post_message`).
-            on_status: receives (connected, reason) on every connect and disconnect.
+            on_status: receives (True, reason) once subscribed, (False, reason) on every failure
+                or disconnect; called from paho's thread.
 
         Raises:
             RuntimeError: the feed was already started.
@@ -235,6 +243,7 @@ class ScanFeed:
         client.on_connect = self._on_connect
         client.on_connect_fail = self._on_connect_fail
         client.on_disconnect = self._on_disconnect
+        client.on_subscribe = self._on_subscribe
         client.on_message = self._on_message
         self._client = client
         client.connect_async(self.login.host, self.login.port, keepalive=KEEPALIVE_S)
@@ -270,7 +279,7 @@ class ScanFeed:
                 raw[:_LOG_BYTES],
             )
             return None
-        if not isinstance(payload, ScanPayload):
+        if payload is None:
             return None  # other event types (e.g. photo search) are not the kiosk's business
         return payload if self._first_sight(envelope.id) else None
 
@@ -297,8 +306,16 @@ class ScanFeed:
             self._report(False, f"broker refused the connection: {reason}")
             return
         client.subscribe(self.topic, qos=1)
+
+    def _on_subscribe(
+        self, _client: mqtt.Client, _userdata: Any, _mid: int, reasons: list[Any], _props: Any
+    ) -> None:
+        if any(reason.is_failure for reason in reasons):
+            logger.warning("scan feed: broker refused the subscription to %s", self.topic)
+            self._report(False, f"broker refused the subscription to {self.topic}")
+            return
         logger.info("scan feed: subscribed to %s", self.topic)
-        self._report(True, "connected")
+        self._report(True, "subscribed")
 
     def _on_connect_fail(self, _client: mqtt.Client, _userdata: Any) -> None:
         self._report(False, f"cannot reach the broker at {self.login.host}:{self.login.port}")
