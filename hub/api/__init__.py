@@ -1,0 +1,1 @@
+"""Provides the hub's HTTP API and staff dashboard (FastAPI)."""

@@ -1,0 +1,1 @@
+"""Provides one FastAPI router per resource."""

@@ -1,0 +1,1 @@
+"""Provides the hub's SQLite store: connection setup, migrations and repository functions."""

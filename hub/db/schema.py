@@ -1,0 +1,232 @@
+"""Provides the hub database schema as an ordered list of sqlite-utils migrations.
+
+Migrations are append-only: a released migration never changes; a new one is added after it.
+Each runs in a transaction together with its record in `_sqlite_migrations`.
+
+Invariants the schema itself enforces:
+- `events.id` is unique: each device event is applied at most once.
+- `stock_movements` and `events` are append-only (triggers refuse UPDATE and DELETE); store
+  on-hand is the sum of movements, never a stored number.
+- a movement's sign matches its kind (a receipt adds, a sale removes, ...).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+MIGRATION_SET = "hub"
+migrations = Migrations(MIGRATION_SET)
+
+_INGEST_TABLES = (
+    """
+    CREATE TABLE events (
+        pos INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        store TEXT NOT NULL,
+        device TEXT NOT NULL,
+        seq INTEGER NOT NULL CHECK (seq >= 1),
+        type TEXT NOT NULL,
+        ts TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        content_sha256 TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX events_device_seq ON events (device, seq)",
+    """
+    CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END
+    """,
+    """
+    CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+    BEGIN SELECT RAISE(ABORT, 'events are append-only'); END
+    """,
+    """
+    CREATE TABLE devices (
+        id TEXT PRIMARY KEY,
+        profile TEXT,
+        status TEXT NOT NULL DEFAULT 'unknown',
+        reasons TEXT NOT NULL DEFAULT '[]',
+        last_seen TEXT,
+        state_ts TEXT,
+        last_seq INTEGER NOT NULL DEFAULT 0,
+        events_applied INTEGER NOT NULL DEFAULT 0,
+        duplicates INTEGER NOT NULL DEFAULT 0,
+        models TEXT NOT NULL DEFAULT '{}',
+        index_version TEXT,
+        fps REAL,
+        outbox_depth INTEGER
+    )
+    """,
+    """
+    CREATE TABLE seq_gaps (
+        id INTEGER PRIMARY KEY,
+        device TEXT NOT NULL,
+        from_seq INTEGER NOT NULL,
+        to_seq INTEGER NOT NULL,
+        detected_at TEXT NOT NULL,
+        filled INTEGER NOT NULL DEFAULT 0 CHECK (filled IN (0, 1)),
+        filled_at TEXT,
+        CHECK (1 <= from_seq AND from_seq <= to_seq)
+    )
+    """,
+    "CREATE INDEX seq_gaps_open ON seq_gaps (device, filled, from_seq)",
+    """
+    CREATE TABLE dead_letters (
+        id INTEGER PRIMARY KEY,
+        topic TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        payload BLOB NOT NULL,
+        payload_size INTEGER NOT NULL,
+        truncated INTEGER NOT NULL DEFAULT 0,
+        received_at TEXT NOT NULL
+    )
+    """,
+)
+
+_CATALOG_TABLES = (
+    """
+    CREATE TABLE products (
+        gtin TEXT PRIMARY KEY CHECK (length(gtin) = 14),
+        name TEXT NOT NULL,
+        brand TEXT NOT NULL,
+        category TEXT NOT NULL,
+        subcategory TEXT NOT NULL DEFAULT '',
+        description TEXT NOT NULL DEFAULT '',
+        image_url TEXT,
+        currency TEXT NOT NULL,
+        price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+        online_price_cents INTEGER CHECK (online_price_cents >= 0),
+        attributes TEXT NOT NULL DEFAULT '{}',
+        complements TEXT NOT NULL DEFAULT '[]',
+        age_min_months INTEGER,
+        age_max_months INTEGER,
+        rating_average REAL,
+        rating_count INTEGER NOT NULL DEFAULT 0,
+        version INTEGER NOT NULL,
+        updated_at TEXT,
+        as_of TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE warehouse_stock (
+        gtin TEXT NOT NULL,
+        warehouse TEXT NOT NULL,
+        name TEXT NOT NULL,
+        quantity INTEGER NOT NULL CHECK (quantity >= 0),
+        delivery_days INTEGER NOT NULL CHECK (delivery_days >= 0),
+        as_of TEXT NOT NULL,
+        PRIMARY KEY (gtin, warehouse)
+    )
+    """,
+    """
+    CREATE TABLE reviews (
+        id INTEGER PRIMARY KEY,
+        gtin TEXT NOT NULL,
+        rating INTEGER NOT NULL CHECK (rating BETWEEN 1 AND 5),
+        title TEXT NOT NULL,
+        text TEXT NOT NULL,
+        helpful_votes INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL,
+        as_of TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX reviews_gtin_helpful ON reviews (gtin, helpful_votes DESC)",
+    """
+    CREATE TABLE sync_state (
+        name TEXT PRIMARY KEY,
+        cursor INTEGER NOT NULL DEFAULT 0,
+        as_of TEXT,
+        caught_up_as_of TEXT,
+        changes_applied INTEGER NOT NULL DEFAULT 0,
+        last_attempt_at TEXT,
+        last_success_at TEXT,
+        last_failure_at TEXT,
+        last_error TEXT
+    )
+    """,
+)
+
+_STOCK_TABLES = (
+    """
+    CREATE TABLE stock_movements (
+        id INTEGER PRIMARY KEY,
+        gtin TEXT NOT NULL CHECK (length(gtin) = 14),
+        kind TEXT NOT NULL CHECK (kind IN
+            ('receipt', 'sale', 'adjustment', 'reservation', 'release', 'shrink')),
+        quantity INTEGER NOT NULL,
+        source_event TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        note TEXT,
+        UNIQUE (source_event, gtin, kind),
+        CHECK (
+            (kind IN ('receipt', 'release') AND quantity > 0)
+            OR (kind IN ('sale', 'reservation', 'shrink') AND quantity < 0)
+            OR (kind = 'adjustment' AND quantity <> 0)
+        )
+    )
+    """,
+    "CREATE INDEX stock_movements_gtin ON stock_movements (gtin)",
+    """
+    CREATE TRIGGER stock_movements_no_update BEFORE UPDATE ON stock_movements
+    BEGIN SELECT RAISE(ABORT, 'stock movements are append-only'); END
+    """,
+    """
+    CREATE TRIGGER stock_movements_no_delete BEFORE DELETE ON stock_movements
+    BEGIN SELECT RAISE(ABORT, 'stock movements are append-only'); END
+    """,
+    """
+    CREATE TABLE shelf_locations (
+        gtin TEXT PRIMARY KEY,
+        location TEXT NOT NULL,
+        source TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE demand_signals (
+        code TEXT NOT NULL,
+        device TEXT NOT NULL,
+        count INTEGER NOT NULL DEFAULT 1 CHECK (count >= 1),
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        PRIMARY KEY (code, device)
+    )
+    """,
+)
+
+
+def _run(db: Database, statements: tuple[str, ...]) -> None:
+    for statement in statements:
+        db.execute(statement)
+
+
+@migrations(name="0001_ingest")
+def _m0001_ingest(db: Database) -> None:
+    _run(db, _INGEST_TABLES)
+
+
+@migrations(name="0002_catalog")
+def _m0002_catalog(db: Database) -> None:
+    _run(db, _CATALOG_TABLES)
+
+
+@migrations(name="0003_stock")
+def _m0003_stock(db: Database) -> None:
+    _run(db, _STOCK_TABLES)
+
+
+def migrate(db: Database) -> list[str]:
+    """Applies every pending migration, in order, each in its own transaction.
+
+    Returns:
+        The names of the migrations applied by this call (empty when up to date).
+    """
+    pending = [migration.name for migration in migrations.pending(db)]
+    migrations.apply(db)
+    return pending
+
+
+def applied_migrations(db: Database) -> list[str]:
+    """Names of the migrations recorded in the database, in the order they were applied."""
+    return [migration.name for migration in migrations.applied(db)]

@@ -1,0 +1,1 @@
+"""Provides the store stock ledger inputs: the initial stock seed."""
