@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from contracts.catalog import CatalogProduct, Change, Review
 from contracts.envelope import Envelope
 from contracts.gtin import gs1_check_digit
 from contracts.ids import new_ulid
@@ -55,3 +56,51 @@ def make_envelope(store: str, device: str, seq: int, **overrides: Any) -> Envelo
     }
     data.update(overrides)
     return Envelope.model_validate(data)
+
+
+CEREAL = "05012345678900"
+KETTLE = "00036000291452"  # UPC-A 036000291452
+SPOON = gtin14("0501234567891")
+
+
+def catalog_product(gtin: str, **overrides: Any) -> CatalogProduct:
+    """A valid central catalog product."""
+    data: dict[str, Any] = {
+        "gtin": gtin,
+        "name": f"Product {gtin[-5:]}",
+        "brand": "Northfield",
+        "category": "grocery",
+        "currency": "EUR",
+        "price_cents": 249,
+        "online_price_cents": 229,
+        "image_url": f"/v1/products/{gtin}/image.png",
+        "version": 1,
+        "updated_at": T0,
+    }
+    data.update(overrides)
+    return CatalogProduct.model_validate(data)
+
+
+def review(review_id: int, gtin: str, helpful_votes: int, rating: int = 4) -> Review:
+    """A central review."""
+    return Review(
+        id=review_id,
+        gtin=gtin,
+        rating=rating,
+        title=f"Review {review_id}",
+        text="Fine product",
+        helpful_votes=helpful_votes,
+        created_at=T0,
+    )
+
+
+def change(cursor: int, product: CatalogProduct, review_: Review | None = None) -> Change:
+    """A change-feed entry carrying `product` (and a review)."""
+    return Change(
+        cursor=cursor,
+        kind="review" if review_ else "product",
+        gtin=product.gtin,
+        at=T0,
+        product=product,
+        review=review_,
+    )

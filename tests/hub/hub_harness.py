@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
+import uvicorn
 from paho.mqtt.enums import CallbackAPIVersion
 
-from aisle.broker import BrokerEndpoint
+from aisle.broker import BrokerEndpoint, free_port
 from contracts.envelope import Envelope
 from contracts.topics import events_topic
 from hub.config import BrokerAddress
@@ -91,3 +94,24 @@ class Publisher:
         """Disconnects."""
         self._client.disconnect()
         self._client.loop_stop()
+
+
+class ServedApp:
+    """An ASGI app served by uvicorn in a thread on a free loopback port."""
+
+    def __init__(self, app: Any) -> None:
+        port = free_port()
+        self.base_url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, name="uvicorn", daemon=True)
+        self._thread.start()
+        wait_until(lambda: self._server.started)
+
+    def stop(self) -> None:
+        """Asks uvicorn to exit and waits for its thread."""
+        self._server.should_exit = True
+        self._thread.join(WAIT_S)
+        assert not self._thread.is_alive(), "uvicorn did not stop"

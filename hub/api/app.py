@@ -1,0 +1,66 @@
+"""Provides `create_app`: the hub's FastAPI app (kiosk/device API, staff dashboard, SSE)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlite_utils import Database
+
+from hub.api.deps import HubServices, get_services
+from hub.api.notifier import EventNotifier
+from hub.api.routes import cards, dashboard, devices, events, health
+from hub.config import HubSettings
+
+API_DIR = Path(__file__).resolve().parent
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _never_connected() -> bool:
+    return False
+
+
+def create_app(
+    settings: HubSettings,
+    db: Database,
+    *,
+    notifier: EventNotifier | None = None,
+    broker_connected: Callable[[], bool] = _never_connected,
+    clock: Callable[[], datetime] = _utc_now,
+) -> FastAPI:
+    """Builds the hub's HTTP app over one database connection.
+
+    Routes are `async` so every use of `db` happens on the server's event loop thread.
+
+    Args:
+        settings: the hub's settings.
+        db: a connection for the API alone (see `hub.db.connection.open_database`).
+        notifier: the notifier ingest wakes on each commit (a fresh one if omitted).
+        broker_connected: reports whether ingest holds a broker session.
+        clock: returns the current UTC time.
+    """
+    services = HubServices(
+        settings=settings,
+        db=db,
+        notifier=notifier or EventNotifier(),
+        broker_connected=broker_connected,
+        clock=clock,
+        templates=Jinja2Templates(directory=API_DIR / "templates"),
+    )
+    app = FastAPI(title=f"aisle hub ({settings.store_id})", version="1")
+
+    async def provide_services() -> HubServices:
+        return services
+
+    app.dependency_overrides[get_services] = provide_services
+    for module in (cards, devices, events, health, dashboard):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")
+    return app
