@@ -128,5 +128,8 @@ class SeedCatalog(InputModel):
     seed: int | None = Field(default=None, description="generator seed, for reference")
     currency: str = Field(pattern=r"^[A-Z]{3}$", description="currency of every price")
     warehouses: list[WarehouseInput] = Field(description="warehouses")
+    featured: dict[str, str] = Field(
+        default_factory=dict, description="fixture key -> GTIN-14 of products fixtures show"
+    )
     products: list[SeedProduct] = Field(description="products")
     unknown_gtins: list[str] = Field(default_factory=list, description="valid, absent GTINs")
