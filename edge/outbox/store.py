@@ -243,7 +243,7 @@ class OutboxStore:
             self._refused += 1
             used_mb = int(self._meta("used_bytes")) / 1e6
             raise OutboxFull(
-                f"outbox full: {used_mb:.1f} of {self._budget_bytes / 1e6:.1f} MB hold events "
+                f"outbox full: {used_mb:.3g} of {self._budget_bytes / 1e6:.3g} MB hold events "
                 f"not yet delivered; {lane.name.lower()} event refused (is the broker reachable?)"
             )
 
