@@ -86,10 +86,17 @@ def device_config_data(
 
 
 @pytest.fixture
+def edge_broker(mqtt_broker: BrokerEndpoint) -> BrokerEndpoint:
+    """The broker edge tests talk to: mosquitto; a module may override it (e.g. `any_broker`)."""
+    return mqtt_broker
+
+
+@pytest.fixture
 def broker_config(
-    mqtt_broker: BrokerEndpoint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    edge_broker: BrokerEndpoint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., DeviceConfig]:
-    """Factory: a DeviceConfig for `replay` against the session mosquitto (password in env)."""
+    """Factory: a DeviceConfig for `replay` against `edge_broker` (password in the environment)."""
+    mqtt_broker = edge_broker
     monkeypatch.setenv(PASSWORD_ENV, mqtt_broker.password)
 
     def make(replay: Path, **overrides: Any) -> DeviceConfig:
@@ -153,9 +160,9 @@ class MqttRecorder:
 
 
 @pytest.fixture
-def recorder(mqtt_broker: BrokerEndpoint, request: pytest.FixtureRequest) -> Iterator[MqttRecorder]:
-    """An MQTT recorder connected to the session mosquitto."""
+def recorder(edge_broker: BrokerEndpoint, request: pytest.FixtureRequest) -> Iterator[MqttRecorder]:
+    """An MQTT recorder connected to `edge_broker`."""
     client_id = "rec-" + "".join(ch for ch in request.node.name if ch.isalnum())[:40]
-    rec = MqttRecorder(mqtt_broker, client_id)
+    rec = MqttRecorder(edge_broker, client_id)
     yield rec
     rec.close()

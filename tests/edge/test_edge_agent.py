@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
+from aisle.broker import BrokerEndpoint
 from contracts.envelope import parse_envelope
 from contracts.payloads import DeviceState, ScanPayload
 from contracts.topics import events_topic, state_topic
 from edge.agent import EdgeAgent
 from edge.config import DeviceConfig
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
+PASSWORD_ENV = "AISLE_TEST_MQTT_PASSWORD"
 OAT = "4006381333931"
 TEA = "5901234123457"
 
@@ -48,3 +57,78 @@ def test_agent_publishes_retained_state(
     assert retained.retain
     assert state.status == "offline"  # a clean stop says so itself
     assert state.device == config.device_id
+
+
+def _write_toml(path: Path, replay: Path, outbox: Path, endpoint: BrokerEndpoint) -> Path:
+    path.write_text(
+        f"""
+store_id = "teststore"
+device_id = "kiosk-proc"
+profile = "kiosk"
+state_interval_s = 0.5
+[broker]
+url = "mqtt://{endpoint.host}:{endpoint.port}"
+username = "{endpoint.username}"
+password_env = "{PASSWORD_ENV}"
+keepalive_s = 5
+[source]
+kind = "replay"
+path = "{replay}"
+fps = 15
+realtime = true
+loop = true
+[outbox]
+path = "{outbox}"
+budget_mb = 5
+"""
+    )
+    return path
+
+
+def _start_agent(config: Path, endpoint: BrokerEndpoint) -> subprocess.Popen[bytes]:
+    env = {**os.environ, PASSWORD_ENV: endpoint.password}
+    return subprocess.Popen(
+        [sys.executable, "-m", "aisle.cli", "edge", "--config", str(config)],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def _next_state(recorder, topic: str, status: str) -> DeviceState:  # type: ignore[no-untyped-def]
+    while True:
+        state = DeviceState.model_validate_json(recorder.next(topic=topic, timeout_s=20).payload)
+        if state.status == status:
+            return state
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_agent_process_state_and_last_will(
+    how: str,
+    make_replay: Callable[..., Path],
+    mqtt_broker: BrokerEndpoint,
+    tmp_path: Path,
+    recorder,  # type: ignore[no-untyped-def]
+) -> None:
+    replay = make_replay([None, OAT, OAT, OAT] + [None] * 20)
+    config = _write_toml(tmp_path / "kiosk-proc.toml", replay, tmp_path / "o.sqlite", mqtt_broker)
+    state_t = state_topic("teststore", "kiosk-proc")
+    recorder.subscribe(state_t)
+    recorder.subscribe(events_topic("teststore", "kiosk-proc"))
+    process = _start_agent(config, mqtt_broker)
+    try:
+        online = _next_state(recorder, state_t, "online")
+        scan = parse_envelope(
+            recorder.next(topic=events_topic("teststore", "kiosk-proc"), timeout_s=20).payload
+        )
+        assert online.profile == "kiosk" and scan.seq == 1
+        process.send_signal(signal.SIGKILL if how == "SIGKILL" else signal.SIGTERM)
+        offline = _next_state(recorder, state_t, "offline")
+        assert process.wait(20) == (-signal.SIGKILL if how == "SIGKILL" else 0)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(10)
+    # The will is written at connect (no ts); a clean stop stamps its own offline state.
+    assert (offline.ts is None) == (how == "SIGKILL")
