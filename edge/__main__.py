@@ -48,7 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--exit-at-end",
         action="store_true",
-        help="exit once the source ends and every event is acknowledged (replays, tests)",
+        help="play the source once, exit when every event is acknowledged (replays, tests)",
     )
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     return parser
@@ -71,6 +71,7 @@ def _load(args: argparse.Namespace) -> DeviceConfig:
         config,
         replay_path=args.replay,
         realtime=True if args.realtime else None,
+        loop=False if args.exit_at_end else None,
         broker_url=args.broker_url,
         outbox_path=args.outbox,
     )

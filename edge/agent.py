@@ -56,7 +56,7 @@ def publisher_settings(config: DeviceConfig, password: str) -> PublisherSettings
         profile=config.profile,
         host=broker.host,
         port=broker.port,
-        username=broker.username,
+        username=broker.login_name,
         password=password,
         tls=broker.tls,
         tls_ca_path=broker.tls_ca_path,

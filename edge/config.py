@@ -14,7 +14,7 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -58,9 +58,14 @@ class BrokerConfig(ConfigModel):
     """How the device reaches its store broker."""
 
     url: str = Field(
-        description="mqtt://host[:port] or mqtts://host[:port] (TLS); no credentials in the URL"
+        description="mqtt://[user@]host[:port] or mqtts:// (TLS); never a password in the URL"
     )
-    username: str = Field(min_length=1, max_length=128, description="broker account name")
+    username: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="broker account name (or give it in the URL as mqtt://user@host)",
+    )
     password_env: str = Field(
         pattern=r"^[A-Z_][A-Z0-9_]*$",
         description="name of the environment variable holding the broker password",
@@ -82,8 +87,10 @@ class BrokerConfig(ConfigModel):
         parts = urlsplit(value)
         if parts.scheme not in MQTT_DEFAULT_PORTS:
             raise ValueError("scheme must be mqtt:// or mqtts://")
-        if parts.username is not None or parts.password is not None:
-            raise ValueError("no credentials in the URL: set broker.username and password_env")
+        if parts.password is not None:
+            raise ValueError(
+                "no password in the URL: name its environment variable in password_env"
+            )
         if not parts.hostname:
             raise ValueError("URL has no host")
         if parts.path not in ("", "/") or parts.query or parts.fragment:
@@ -92,10 +99,21 @@ class BrokerConfig(ConfigModel):
         return value
 
     @model_validator(mode="after")
-    def _backoff_order(self) -> BrokerConfig:
+    def _consistent(self) -> BrokerConfig:
         if self.reconnect_max_s < self.reconnect_min_s:
             raise ValueError("reconnect_max_s must be >= reconnect_min_s")
+        raw_user = urlsplit(self.url).username
+        url_user = None if raw_user is None else unquote(raw_user)
+        if url_user is None and self.username is None:
+            raise ValueError("set broker.username (or give it in the URL as mqtt://user@host)")
+        if url_user is not None and self.username is not None and url_user != self.username:
+            raise ValueError(f"URL names user {url_user!r} but username is {self.username!r}")
         return self
+
+    @property
+    def login_name(self) -> str:
+        """The broker account name: from the URL when it names one, else `username`."""
+        return unquote(urlsplit(self.url).username or self.username or "")
 
     @property
     def host(self) -> str:
@@ -304,6 +322,7 @@ def with_overrides(
     *,
     replay_path: Path | None = None,
     realtime: bool | None = None,
+    loop: bool | None = None,
     broker_url: str | None = None,
     outbox_path: Path | None = None,
 ) -> DeviceConfig:
@@ -313,6 +332,7 @@ def with_overrides(
         config: the loaded config.
         replay_path: play this replay fixture instead of the configured source.
         realtime: pace video/replay frames by their timestamps (True) or as fast as possible.
+        loop: play a video/replay again from the start at its end.
         broker_url: connect to this broker URL instead.
         outbox_path: keep the outbox in this SQLite file instead.
 
@@ -324,8 +344,13 @@ def with_overrides(
         data["source"].update(kind="replay", path=replay_path, camera=None)
     if realtime is not None:
         data["source"]["realtime"] = realtime
+    if loop is not None:
+        data["source"]["loop"] = loop
     if broker_url is not None:
         data["broker"]["url"] = broker_url
+        data["broker"]["username"] = None  # the new URL's user, else the file's, wins below
+        if urlsplit(broker_url).username is None:
+            data["broker"]["username"] = config.broker.login_name
     if outbox_path is not None:
         data["outbox"]["path"] = outbox_path
     try:

@@ -73,6 +73,13 @@ CASES: list[tuple[str, str, str, AbstractContextManager[Any]]] = [
         "broker.url -> 'http://hub:1883' -> scheme",
         pytest.raises(ConfigError),
     ),
+    ("user in url", _edit("url", 'url = "mqtt://aisle@hub:1883"'), "", nullcontext()),
+    (
+        "other user in url",
+        _edit("url", 'url = "mqtt://bob@hub:1883"'),
+        "broker -> ",
+        pytest.raises(ConfigError),
+    ),
     (
         "password in url",
         _edit("url", 'url = "mqtt://u:p@hub:1883"'),
@@ -171,7 +178,9 @@ def test_config_is_frozen_and_overrides_make_a_new_copy(
         config.store_id = "other"  # type: ignore[misc]
     moved = with_overrides(config, broker_url="mqtt://10.0.0.5:1884", realtime=True)
     assert (moved.broker.host, moved.broker.port, moved.source.realtime) == ("10.0.0.5", 1884, True)
-    assert config.broker.port == 1883
+    assert (moved.broker.login_name, config.broker.port) == ("aisle", 1883)
+    as_other = with_overrides(config, broker_url="mqtt://store%2Duser@10.0.0.5:1884")
+    assert as_other.broker.login_name == "store-user"
     with pytest.raises(ConfigError, match=r"broker\.url"):
         with_overrides(config, broker_url="tcp://x")
 
