@@ -66,6 +66,28 @@ def publisher_settings(config: DeviceConfig, password: str) -> PublisherSettings
     )
 
 
+def build_pipeline(
+    config: DeviceConfig,
+    source: FrameSource,
+    scanner: FrameScanner,
+    outbox: OutboxStore,
+    *,
+    on_event: Callable[[Envelope], None],
+) -> ScanPipeline:
+    """Wires source, scanner, consensus and outbox as the config says.
+
+    A live source (camera, or real-time playback) drops the oldest frame when decoding falls
+    behind; a replay played as fast as possible waits, so every frame is decoded.
+    """
+    scan = config.scan
+    consensus = ScanConsensus(
+        ConsensusConfig(scan.consensus_frames, scan.window_frames, scan.rearm_after_frames)
+    )
+    live = config.source.kind == "camera" or config.source.realtime
+    queue = FrameQueue(config.frame_queue_frames, drop_oldest=live)
+    return ScanPipeline(source, scanner, consensus, outbox, queue=queue, on_event=on_event)
+
+
 class EdgeAgent:
     """One edge device: frames in, scan events out through the outbox to the broker."""
 
@@ -101,17 +123,11 @@ class EdgeAgent:
         self._publisher = OutboxPublisher(self._outbox, publisher_settings(config, password))
         self._source = source if source is not None else make_source(config.source)
         self._extra_listener = on_event
-        scan = config.scan
-        consensus = ScanConsensus(
-            ConsensusConfig(scan.consensus_frames, scan.window_frames, scan.rearm_after_frames)
-        )
-        live = config.source.kind == "camera" or config.source.realtime
-        self._pipeline = ScanPipeline(
+        self._pipeline = build_pipeline(
+            config,
             self._source,
             scanner if scanner is not None else BarcodeScanner(),
-            consensus,
             self._outbox,
-            queue=FrameQueue(config.frame_queue_frames, drop_oldest=live),
             on_event=self._event_stored,
         )
         self._halt = threading.Event()
