@@ -8,14 +8,14 @@ from typing import Any
 
 
 def to_db_time(value: datetime) -> str:
-    """Formats an aware datetime as UTC ISO 8601 with milliseconds and `Z` (sorts as text).
+    """Formats an aware datetime as UTC ISO 8601 with microseconds and `Z` (sorts as text).
 
     Raises:
         ValueError: if `value` is naive.
     """
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"expected an aware UTC datetime, got naive {value!r}")
-    text = value.astimezone(UTC).isoformat(timespec="milliseconds")
+    text = value.astimezone(UTC).isoformat(timespec="microseconds")
     return text.replace("+00:00", "Z")
 
 

@@ -7,6 +7,8 @@ readers run while one writer commits, and the busy timeout makes a second writer
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -39,3 +41,25 @@ def open_database(path: Path, *, run_migrations: bool = True) -> Database:
     if run_migrations:
         migrate(db)
     return db
+
+
+@contextmanager
+def write_transaction(db: Database) -> Iterator[Database]:
+    """Runs a block in one `BEGIN IMMEDIATE` transaction: commit on success, rollback on error.
+
+    IMMEDIATE takes the write lock up front. A deferred transaction that reads first and then
+    writes fails at once with "database is locked" when another connection committed in
+    between (WAL snapshots cannot be upgraded); IMMEDIATE waits for the busy timeout instead.
+
+    Raises:
+        RuntimeError: if a transaction is already open on this connection.
+    """
+    if db.conn.in_transaction:
+        raise RuntimeError("write_transaction cannot nest: a transaction is already open")
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.execute("COMMIT")

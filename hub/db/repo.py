@@ -1,7 +1,8 @@
 """Provides the repository functions of ingest: events, devices, sequence gaps and dead letters.
 
 Every function takes the `Database` it works on and never commits on its own: callers group
-writes with `db.atomic()` so an event, its seq bookkeeping and its effects land together.
+writes with `hub.db.connection.write_transaction`, so an event, its seq bookkeeping and its
+effects land together.
 """
 
 from __future__ import annotations

@@ -2,15 +2,17 @@
 and hand each message to the `EventProcessor`.
 
 The session is persistent (clean_session=False) so the broker keeps QoS 1 events for the hub
-while it is down. Messages are acknowledged by hand, after they are committed or dead-lettered;
-a message whose processing failed unexpectedly stays unacknowledged so the broker redelivers it
-on the next session. Messages on topics the hub did not subscribe to are dropped with a warning
-(some brokers have delivered retained messages to non-matching subscribers).
+while it is down. Messages are acknowledged by hand, after they are committed or dead-lettered.
+A message whose processing failed unexpectedly is kept as a dead letter with the error (its
+bytes can be replayed); only if even that write fails is it left unacknowledged, for the broker
+to redeliver on the next session. Messages on topics the hub did not subscribe to are dropped
+with a warning (some brokers have delivered retained messages to non-matching subscribers).
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import ssl
 import threading
 
@@ -157,13 +159,24 @@ class MqttIngest:
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         try:
             self._receive(message)
-        except Exception:
+        except Exception as exc:
             self._processor.counters.errors += 1
+            logger.exception("ingest failed topic=%s mid=%d", message.topic, message.mid)
+            self._quarantine_failed(message, exc)
+
+    def _quarantine_failed(self, message: mqtt.MQTTMessage, exc: Exception) -> None:
+        reason = f"internal error: {type(exc).__name__}: {exc}"
+        try:
+            self._processor.quarantine(message.topic, reason, bytes(message.payload))
+        except sqlite3.Error:
             logger.exception(
-                "ingest failed, message left unacknowledged for redelivery topic=%s mid=%d",
+                "could not keep the failed message, left unacknowledged topic=%s mid=%d",
                 message.topic,
                 message.mid,
             )
+            return
+        if message.qos > 0:
+            self._client.ack(message.mid, message.qos)
 
     def _receive(self, message: mqtt.MQTTMessage) -> None:
         topic = message.topic

@@ -22,6 +22,7 @@ from contracts.errors import ContractError
 from contracts.payloads import DeviceState, ScanPayload, WireModel, parse_payload
 from contracts.topics import DeviceTopic, parse_device_topic
 from hub.db import catalog, repo, stock
+from hub.db.connection import write_transaction
 from hub.domain.admission import check_topic_matches, content_digest, judge_duplicate
 from hub.domain.sequence import SeqDecision, SeqOutcome, track_seq
 
@@ -93,7 +94,7 @@ class EventProcessor:
         try:
             outcome = self._route(topic, payload)
         except ContractError as exc:
-            outcome = self._dead_letter(topic, str(exc), payload)
+            outcome = self.quarantine(topic, str(exc), payload)
         self.counters.processed += 1
         return outcome
 
@@ -111,7 +112,7 @@ class EventProcessor:
         body = parse_payload(envelope)
         digest = content_digest(envelope)
         now = self._clock()
-        with self._db.atomic():
+        with write_transaction(self._db):
             verdict = judge_duplicate(repo.find_event_digest(self._db, envelope.id), digest)
             if verdict == "conflict":
                 raise ContractError(
@@ -177,13 +178,18 @@ class EventProcessor:
             raise ContractError(f"invalid device state: {describe_validation_error(exc)}") from exc
         if state.device != topic.device:
             raise ContractError(f"state device {state.device!r} != topic device {topic.device!r}")
-        with self._db.atomic():
+        with write_transaction(self._db):
             repo.save_device_state(self._db, state, self._clock())
         self.counters.state_updates += 1
         return IngestOutcome("state")
 
-    def _dead_letter(self, topic: str, reason: str, payload: bytes) -> IngestOutcome:
-        with self._db.atomic():
+    def quarantine(self, topic: str, reason: str, payload: bytes) -> IngestOutcome:
+        """Keeps a message the hub cannot apply as a dead letter (with one WARNING log).
+
+        Raises:
+            sqlite3.Error: if even the dead letter cannot be written.
+        """
+        with write_transaction(self._db):
             repo.insert_dead_letter(
                 self._db, topic=topic, reason=reason, payload=payload, received_at=self._clock()
             )

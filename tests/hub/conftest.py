@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 from hub_builders import unique_store
-from hub_harness import Publisher, RunningIngest, start_ingest
+from hub_harness import Publisher, RunningIngest, ServedApp, start_ingest
 from sqlite_utils import Database
 
 from aisle.broker import BrokerEndpoint
+from central.app import create_app as create_central_app
+from central.repository import CentralRepository
+from central.seed import DEMO_CATALOG_PATH, read_seed
 from hub.db.connection import open_database
 
 
@@ -52,3 +55,19 @@ def publisher(mqtt_broker: BrokerEndpoint, store_id: str) -> Iterator[Publisher]
     client = Publisher(mqtt_broker, f"pub-{store_id}")
     yield client
     client.close()
+
+
+@pytest.fixture
+def central_repo(tmp_path: Path) -> CentralRepository:
+    """Central's repository on a real SQLite file, loaded with the demo catalog."""
+    repository = CentralRepository.from_path(tmp_path / "central.db")
+    repository.load_seed(read_seed(DEMO_CATALOG_PATH))
+    return repository
+
+
+@pytest.fixture
+def central(central_repo: CentralRepository) -> Iterator[ServedApp]:
+    """The real central app served by uvicorn on a loopback port."""
+    served = ServedApp(create_central_app(central_repo))
+    yield served
+    served.stop()

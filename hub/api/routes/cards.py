@@ -12,6 +12,7 @@ from hub.api.deps import Db, Services
 from hub.api.schemas import DemandOut
 from hub.db import stock
 from hub.db.cards import load_card_sources
+from hub.db.connection import write_transaction
 from hub.domain.cards import build_card, candidate_gtins
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,7 @@ async def get_card(
             code=code, message="not a GTIN with a valid check digit", demand_recorded=False
         )
         return JSONResponse(status_code=404, content=body.model_dump(mode="json"))
-    with services.db.atomic():
+    with write_transaction(services.db):
         stock.record_demand(services.db, candidates[0], device=device, now=services.clock())
     logger.info("unknown code asked for code=%s device_id=%s", candidates[0], device)
     body = UnknownCode(code=candidates[0], message="not in our catalog", demand_recorded=True)

@@ -1,0 +1,129 @@
+"""Provides `CatalogSync`: pulls central's change feed into the hub's local copy of the catalog.
+
+Each page is applied in one transaction together with the cursor that follows it, so a crash
+at any point resumes from the last committed page and never re-applies a change. Every attempt
+is recorded (success or the failure's reason), which is how the hub knows whether central is
+reachable and how fresh its copy is.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from contracts.catalog import ChangePage
+from hub.catalog.client import CentralClient
+from hub.db import catalog
+from hub.db.connection import write_transaction
+from hub.errors import CatalogProtocolError, CatalogUnavailable
+
+logger = logging.getLogger(__name__)
+
+MAX_PAGES_PER_RUN = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """The result of one sync run.
+
+    Attributes:
+        pages: pages fetched.
+        applied: changes applied (changes at or below the stored cursor are skipped).
+        cursor: the stored cursor after the run.
+        caught_up: the last page said no more changes wait.
+        as_of: central's time of the last page.
+    """
+
+    pages: int
+    applied: int
+    cursor: int
+    caught_up: bool
+    as_of: datetime | None
+
+
+class CatalogSync:
+    """Brings the local catalog copy up to date with central.
+
+    Args:
+        client: the central client (owned by this sync).
+        db: the database connection this sync owns.
+        clock: returns the current UTC time.
+        page_limit: changes asked for per page.
+    """
+
+    def __init__(
+        self,
+        client: CentralClient,
+        db: Database,
+        *,
+        clock: Callable[[], datetime],
+        page_limit: int,
+    ) -> None:
+        self._client = client
+        self._db = db
+        self._clock = clock
+        self._page_limit = page_limit
+
+    def run_once(self) -> SyncReport:
+        """Pulls pages until central says no more changes wait.
+
+        Raises:
+            CatalogUnavailable: central could not be reached (the failure is recorded).
+            CatalogProtocolError: central's answer broke the contract (recorded too).
+        """
+        cursor = catalog.load_sync_state(self._db).cursor
+        pages = applied = 0
+        page: ChangePage | None = None
+        while pages < MAX_PAGES_PER_RUN:
+            try:
+                page = self._client.changes(cursor, limit=self._page_limit)
+                applied += self._apply_page(cursor, page)
+            except (CatalogUnavailable, CatalogProtocolError) as exc:
+                with write_transaction(self._db):
+                    catalog.record_sync_failure(self._db, str(exc), self._clock())
+                raise
+            pages += 1
+            cursor = page.next_cursor
+            if not page.has_more:
+                break
+        caught_up = page is not None and not page.has_more
+        return SyncReport(pages, applied, cursor, caught_up, None if page is None else page.as_of)
+
+    def _apply_page(self, cursor: int, page: ChangePage) -> int:
+        if page.next_cursor < cursor:
+            raise CatalogProtocolError(
+                f"change feed went backwards: asked after {cursor}, next_cursor {page.next_cursor}"
+            )
+        fresh = [change for change in page.changes if change.cursor > cursor]
+        with write_transaction(self._db):
+            for change in fresh:
+                catalog.apply_change(self._db, change, page.as_of)
+            catalog.save_sync_progress(
+                self._db,
+                cursor=page.next_cursor,
+                as_of=page.as_of,
+                caught_up=not page.has_more,
+                applied=len(fresh),
+                now=self._clock(),
+            )
+        return len(fresh)
+
+    def run_forever(self, stop: threading.Event, *, interval_s: float) -> None:
+        """Syncs every `interval_s` until `stop` is set (the body of the sync thread)."""
+        while not stop.is_set():
+            try:
+                report = self.run_once()
+                if report.applied:
+                    logger.info("catalog sync applied=%d cursor=%d", report.applied, report.cursor)
+            except CatalogUnavailable as exc:
+                logger.warning("central unreachable, serving the local copy: %s", exc)
+            except CatalogProtocolError as exc:
+                logger.error("central broke the catalog contract: %s", exc)
+            except Exception:
+                logger.exception("catalog sync failed")
+            stop.wait(interval_s)
