@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -96,10 +97,12 @@ def _start_agent(config: Path, endpoint: BrokerEndpoint) -> subprocess.Popen[byt
     )
 
 
-def _next_state(recorder, topic: str, status: str) -> DeviceState:  # type: ignore[no-untyped-def]
+def _next_state(  # type: ignore[no-untyped-def]
+    recorder, topic: str, status: str, *, min_fps: float = 0.0
+) -> DeviceState:
     while True:
         state = DeviceState.model_validate_json(recorder.next(topic=topic, timeout_s=20).payload)
-        if state.status == status:
+        if state.status == status and state.fps >= min_fps:
             return state
 
 
@@ -123,6 +126,8 @@ def test_agent_process_state_and_last_will(
             recorder.next(topic=events_topic("teststore", "kiosk-proc"), timeout_s=20).payload
         )
         assert online.profile == "kiosk" and scan.seq == 1
+        measured = _next_state(recorder, state_t, "online", min_fps=1.0)  # frames are flowing
+        assert measured.ts is not None and measured.reasons == []
         process.send_signal(signal.SIGKILL if how == "SIGKILL" else signal.SIGTERM)
         offline = _next_state(recorder, state_t, "offline")
         assert process.wait(20) == (-signal.SIGKILL if how == "SIGKILL" else 0)
@@ -132,3 +137,61 @@ def test_agent_process_state_and_last_will(
             process.wait(10)
     # The will is written at connect (no ts); a clean stop stamps its own offline state.
     assert (offline.ts is None) == (how == "SIGKILL")
+
+
+def test_lost_camera_is_reported_degraded(
+    broker_config: Callable[..., DeviceConfig],
+    tmp_path: Path,
+    recorder,  # type: ignore[no-untyped-def]
+) -> None:
+    config = broker_config(
+        tmp_path, source={"kind": "camera", "camera": str(tmp_path / "no-camera.avi")}
+    )
+    topic = state_topic(config.store_id, config.device_id)
+    recorder.subscribe(topic)
+    stop = threading.Event()
+    agent = EdgeAgent(config)
+    runner = threading.Thread(target=agent.run, args=(stop,))
+    runner.start()
+    try:
+        degraded = _next_state(recorder, topic, "degraded")
+    finally:
+        stop.set()
+        runner.join(20)
+    assert not runner.is_alive()
+    assert any("cannot be opened" in reason for reason in degraded.reasons)
+
+
+def test_cli_plays_a_replay_once_and_exits_when_delivered(
+    mqtt_broker: BrokerEndpoint, tmp_path: Path
+) -> None:
+    fixture = REPO_ROOT / "tests" / "fixtures" / "replays" / "kiosk_oat_milk"
+    broker_url = f"mqtt://{mqtt_broker.username}@{mqtt_broker.host}:{mqtt_broker.port}"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "aisle.cli",
+            "edge",
+            "--config",
+            str(REPO_ROOT / "firmware_configs" / "demo" / "kiosk-1.toml"),
+            "--replay",
+            str(fixture),
+            "--broker-url",
+            broker_url,
+            "--outbox",
+            str(tmp_path / "outbox.sqlite"),
+            "--exit-at-end",
+        ],
+        env={**os.environ, "AISLE_MQTT_PASSWORD": mqtt_broker.password},
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    expected = json.loads((fixture / "expected.json").read_text())["scans"]
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "scans_stored": len(expected),
+        "outbox_depth": 0,
+    }

@@ -156,3 +156,22 @@ def test_events_arrive_with_their_stored_envelope(
     finally:
         running.stop()
     assert received == stored
+
+
+def test_wrong_password_is_retried_without_losing_rows(
+    mqtt_broker: BrokerEndpoint, outbox: OutboxStore
+) -> None:
+    outbox.append("scan", {"n": 1})
+    settings = _settings(mqtt_broker)
+    wrong = PublisherSettings(**{**_fields(settings), "password": "not-the-password"})
+    running = Running(outbox, wrong)
+    try:
+        wait_until(lambda: running.publisher.stats().connection_failures >= 2)
+        stats = running.publisher.stats()
+        assert (stats.connects, stats.callback_errors, outbox.stats().depth) == (0, 0, 1)
+    finally:
+        running.stop()
+
+
+def _fields(settings: PublisherSettings) -> dict[str, object]:
+    return {name: getattr(settings, name) for name in PublisherSettings.__slots__}
