@@ -156,6 +156,12 @@ class SourceConfig(ConfigModel):
     )
     loop: bool = Field(default=False, description="video/replay: start again at the end")
 
+    @field_validator("camera")
+    @classmethod
+    def _index_as_int(cls, value: int | str | None) -> int | str | None:
+        # "0" in a file means device 0; OpenCV would read the string as a file name.
+        return int(value) if isinstance(value, str) and value.isdigit() else value
+
     @model_validator(mode="after")
     def _fields_for_kind(self) -> SourceConfig:
         if self.kind == "camera":

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from edge.core.frames import Frame
-from edge.sources.base import SourceHealth, fit_image
+from edge.sources.base import FrameThinner, SourceHealth, fit_image
 
 logger = logging.getLogger(__name__)
 
@@ -49,6 +49,7 @@ class LiveCamera:
         self._fps = fps
         self._size_wh = size_wh
         self._clock_s = clock_s
+        self._thinner = FrameThinner(fps)  # cameras may ignore the requested rate
         self._closed = threading.Event()
         self._lock = threading.Lock()
         self._capture: cv2.VideoCapture | None = None
@@ -138,6 +139,8 @@ class LiveCamera:
             now_s = self._clock_s()
             if self._origin_s is None:
                 self._origin_s = now_s
+            if not self._thinner.keep((now_s - self._origin_s) * 1000):
+                continue
             frame = Frame(
                 fit_image(image, self._size_wh), self._index, (now_s - self._origin_s) * 1000
             )

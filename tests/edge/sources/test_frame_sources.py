@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 import pytest
 
+from edge.config import SourceConfig
 from edge.core.frames import Frame
 from edge.errors import SourceUnavailable
 from edge.sources.base import FrameSource
@@ -186,3 +187,21 @@ def test_frame_validates_its_image(
 ) -> None:
     with outcome:
         assert Frame(image, index, t_ms).size_wh == (4, 4)
+
+
+def test_camera_stream_that_ends_is_reopened(tmp_path: Path) -> None:
+    # A video file opened by URL behaves like a stream that stops after 3 frames.
+    stream = _write_video(tmp_path / "stream.avi", frames=3, fps=20)
+    camera = LiveCamera(str(stream), fps=1000)
+    camera.open()
+    frames = [camera.read() for _ in range(5)]  # the 4th and 5th come after a reopen
+    health = camera.health()
+    camera.close()
+    assert all(f is not None for f in frames)
+    assert [f.index for f in frames if f is not None] == [0, 1, 2, 3, 4]
+    assert health.reopen_attempts >= 1
+
+
+def test_camera_index_in_a_file_is_a_device_number() -> None:
+    assert SourceConfig(kind="camera", camera="0").camera == 0
+    assert SourceConfig(kind="camera", camera="rtsp://cam/1").camera == "rtsp://cam/1"
