@@ -69,10 +69,22 @@ class CardSources:
     complements: Sequence[StockedProduct]
 
 
+def _complements(sources: CardSources) -> list[Complement]:
+    in_stock = [c for c in sources.complements if c.on_hand > 0][:MAX_COMPLEMENTS]
+    return [
+        Complement(
+            gtin=c.product.gtin,
+            name=c.product.name,
+            store_price_cents=c.product.price_cents,
+            on_hand=c.on_hand,
+        )
+        for c in in_stock
+    ]
+
+
 def build_card(sources: CardSources) -> ProductCard:
     """Assembles the card a shopper sees: complements only when in stock here, top reviews."""
     product = sources.item.product
-    in_stock = [c for c in sources.complements if c.on_hand > 0][:MAX_COMPLEMENTS]
     return ProductCard(
         gtin=product.gtin,
         name=product.name,
@@ -86,13 +98,7 @@ def build_card(sources: CardSources) -> ProductCard:
         on_hand=sources.item.on_hand,
         shelf_location=sources.shelf_location,
         online_stock=[
-            WarehouseStock(
-                warehouse=level.warehouse,
-                name=level.name,
-                quantity=level.quantity,
-                delivery_days=level.delivery_days,
-            )
-            for level in product.online_stock
+            WarehouseStock.model_validate(level.model_dump()) for level in product.online_stock
         ],
         rating_average=product.rating_average,
         rating_count=product.rating_count,
@@ -102,15 +108,7 @@ def build_card(sources: CardSources) -> ProductCard:
             )
             for r in sources.reviews[:MAX_TOP_REVIEWS]
         ],
-        complements=[
-            Complement(
-                gtin=c.product.gtin,
-                name=c.product.name,
-                store_price_cents=c.product.price_cents,
-                on_hand=c.on_hand,
-            )
-            for c in in_stock
-        ],
+        complements=_complements(sources),
         catalog_as_of=sources.catalog_as_of,
         central_reachable=sources.central_reachable,
     )

@@ -141,3 +141,25 @@ def test_events_published_while_the_hub_is_down_arrive_when_it_returns(
         restarted.ingest.stop()
     assert [e.seq for e in repo.recent_events(hub_db, limit=10)] == [3, 2, 1]
     assert repo.list_gaps(hub_db) == []
+
+
+def test_every_supported_broker_gets_the_same_accounting(
+    any_broker: BrokerEndpoint, db_path: Path, hub_db: Database, store_id: str
+) -> None:
+    running = start_ingest(any_broker, db_path, store_id)
+    publisher = Publisher(any_broker, f"pub-{store_id}")
+    try:
+        first = make_envelope(store_id, "kiosk-1", 1)
+        for envelope in (first, first, make_envelope(store_id, "kiosk-1", 3)):
+            publisher.publish_event(envelope)
+        publisher.publish(events_topic(store_id, "kiosk-1"), b"[]")
+        publisher.publish_event(make_envelope(store_id, "kiosk-1", 2))
+        running.wait_received(5)
+    finally:
+        publisher.close()
+        running.ingest.stop()
+    assert [e.seq for e in repo.recent_events(hub_db, limit=10)] == [2, 3, 1]
+    (device,) = repo.list_devices(hub_db)
+    assert (device.duplicates, device.open_gaps, device.last_seq) == (1, 0, 3)
+    (letter,) = repo.list_dead_letters(hub_db, limit=5)
+    assert letter.reason == "envelope must be a JSON object, got list"
