@@ -5,8 +5,10 @@ Each adapter turns its library's results into validated `BarcodeRead`s and absor
   `content_type`, and with the default text mode rewrites GS1 text to `(01)...`; we ask for plain
   text (FNC1 as GS) and build the `(01)` form ourselves, so both engines agree.
 - ZBar reports UPC-A and UPC-E as EAN-13; its QR decoder guesses text encodings and garbles
-  Shift-JIS, so QR text that does not survive a round trip is repaired or dropped; its Code 128
-  decoder does not apply FNC4 (extended Latin-1), so non-ASCII Code 128 reads are not trusted.
+  Shift-JIS, half-width katakana and some UTF-8 into the wrong CJK characters, so its non-ASCII QR
+  text is dropped (zxing-cpp, which honours ECI and Shift-JIS, reads those); its Code 128 decoder
+  ignores FNC4 and returns extended Latin-1 as plain ASCII (`ó` as `s`), so the scanner asks
+  zxing-cpp first.
 Reads that fail a check digit never leave an engine.
 """
 
@@ -51,7 +53,14 @@ _ZXING_FORMATS: Final[dict[zxingcpp.BarcodeFormat, Symbology]] = {
     zxingcpp.BarcodeFormat.QRCode: "qr",
     zxingcpp.BarcodeFormat.DataMatrix: "datamatrix",
 }
-_ZXING_FORMAT_SET: Final = zxingcpp.BarcodeFormats(list(_ZXING_FORMATS))
+# DataMatrix is read when asked for; it is not in the default set because its detector makes
+# zxing-cpp's try-harder pass ~5x slower on textured frames.
+DEFAULT_ZXING_FORMATS: Final = ("ean13", "ean8", "upca", "upce", "code128", "qr")
+_BINARIZERS: Final = {
+    "local": zxingcpp.Binarizer.LocalAverage,
+    "global": zxingcpp.Binarizer.GlobalHistogram,
+    "fixed": zxingcpp.Binarizer.FixedThreshold,
+}
 _ZXING_GS1_IDS: Final = frozenset({"]C1", "]Q3", "]Q4", "]d2", "]e0"})
 
 
@@ -110,49 +119,41 @@ def _zbar_text(data: bytes, symbology: Symbology | None) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if symbology == "code128" and not text.isascii():
+    if symbology in ("qr", "code128") and not text.isascii():
         return None
-    if symbology == "qr" and not text.isascii():
-        return repair_zbar_qr_text(text)
     return text
 
 
-def repair_zbar_qr_text(text: str) -> str | None:
-    """Undoes ZBar's wrong guess of a QR code's text encoding, or returns None when unsure.
-
-    ZBar decodes byte-mode QR data as UTF-8 if it can, else as Shift-JIS or Latin-1, and
-    re-encodes as UTF-8. Text that maps back to bytes forming valid Shift-JIS with Japanese
-    characters was most likely Shift-JIS; plain UTF-8 text without Latin-1 mojibake is kept.
-    """
-    try:
-        original = text.encode("latin-1")
-    except UnicodeEncodeError:
-        return text
-    for encoding in ("utf-8", "shift_jis"):
-        try:
-            return original.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
 class ZxingEngine:
-    """zxing-cpp, restricted to the retail, Code 128, QR and DataMatrix symbologies.
+    """zxing-cpp, restricted to the symbologies aisle handles.
 
     Args:
-        try_harder: let zxing-cpp also try rotations, downscaling and inversion itself.
-        binarizer: zxing-cpp binarizer (LocalAverage by default, GlobalHistogram as a variant).
+        formats: symbologies to look for (default: EAN/UPC, Code 128, QR).
+        try_harder: let zxing-cpp also try 90-degree rotation, downscaling and inversion itself.
+        binarizer: `local` (zxing-cpp's LocalAverage), `global` (GlobalHistogram) or `fixed`.
+
+    Raises:
+        ValueError: on an unknown format or binarizer.
     """
 
     def __init__(
         self,
         *,
+        formats: tuple[str, ...] = DEFAULT_ZXING_FORMATS,
         try_harder: bool = True,
-        binarizer: zxingcpp.Binarizer = zxingcpp.Binarizer.LocalAverage,
+        binarizer: str = "local",
     ) -> None:
+        by_name: dict[str, zxingcpp.BarcodeFormat] = {n: f for f, n in _ZXING_FORMATS.items()}
+        unknown = [f for f in formats if f not in by_name]
+        if unknown or binarizer not in _BINARIZERS:
+            raise ValueError(
+                f"unknown zxing formats {unknown} or binarizer {binarizer!r}; "
+                f"known: {sorted(by_name)}, {sorted(_BINARIZERS)}"
+            )
         self.name = "zxing"
+        self._formats = zxingcpp.BarcodeFormats([by_name[f] for f in formats])
         self._try_harder = try_harder
-        self._binarizer = binarizer
+        self._binarizer = _BINARIZERS[binarizer]
 
     def decode(self, gray: npt.NDArray[np.uint8]) -> list[BarcodeRead]:
         """Decodes `gray` with zxing-cpp.
@@ -163,7 +164,7 @@ class ZxingEngine:
         image = check_gray(gray)
         results = zxingcpp.read_barcodes(
             image,
-            formats=_ZXING_FORMAT_SET,
+            formats=self._formats,
             try_rotate=self._try_harder,
             try_downscale=self._try_harder,
             try_invert=self._try_harder,
