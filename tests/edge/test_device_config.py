@@ -267,3 +267,9 @@ def test_shipped_firmware_configs_validate(path: Path, monkeypatch: pytest.Monke
     config = load_device_config(path)
     assert path.parent.name == config.store_id and path.stem == config.device_id
     assert config.source.path is None or config.source.path.is_dir(), config.source.path
+
+
+def test_schema_in_the_docs_is_current() -> None:
+    # Regenerate with: aisle edge --schema > docs/device-config.schema.json
+    committed = json.loads((REPO_ROOT / "docs" / "device-config.schema.json").read_text())
+    assert committed == DeviceConfig.model_json_schema()
