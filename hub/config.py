@@ -148,12 +148,21 @@ def resolve_broker(broker: BrokerSettings, environ: Mapping[str, str]) -> Broker
     return BrokerAddress(str(parts.hostname), port, tls, username, password)
 
 
+def _redact(value: object) -> object:
+    """Hides the password of a URL-like value so error lines never print secrets."""
+    if isinstance(value, str) and "@" in value:
+        parts = urlsplit(value)
+        if parts.password:
+            return value.replace(f":{parts.password}@", ":***@")
+    return value
+
+
 def _describe(path: str, exc: ValidationError) -> list[str]:
     problems = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error["loc"]) or "(root)"
-        value = error.get("input")
-        problems.append(f"{path} → {location} → {value!r} → {error['msg']}")
+        value = "(missing)" if error["type"] == "missing" else repr(_redact(error.get("input")))
+        problems.append(f"{path} → {location} → {value} → {error['msg']}")
     return problems
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-LOG_PAYLOAD_BYTES = 200
+HEAD_BYTES = 200
 
 
 class ApiModel(BaseModel):

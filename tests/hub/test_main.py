@@ -40,6 +40,7 @@ def test_the_demo_config_validates(capsys: pytest.CaptureFixture[str]) -> None:
         ('store_id = "de mo"\ndb_path = "x.db"\n', "→ store_id → 'de mo' → String should match"),
         ('db_path = "x.db"\n[broker]\nurl = "mqtt://u:secret@h:1"\n', "secrets never go in files"),
         ("store_id = \n", "TOML"),
+        ('store_id = "demo"\n', "→ db_path → (missing) → Field required"),
     ],
 )
 def test_a_bad_config_is_refused_with_file_key_value_message(
@@ -111,3 +112,11 @@ def test_hub_process_ingests_serves_cards_and_stops_cleanly(
     process.send_signal(signum)
     assert process.wait(timeout=STOP_S) == 0, log.read_text()
     assert "stopped" in log.read_text()
+
+
+def test_flag_errors_never_print_the_broker_password(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--store", "demo", "--db", "x.db", "--broker-url", "mqtt://u:hunter2@host:99999"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "flags → broker.url → 'mqtt://u:***@host:99999'" in err
+    assert "hunter2" not in err

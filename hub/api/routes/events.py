@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Query
 from fastapi.responses import StreamingResponse
 
 from hub.api.deps import Db, Services
-from hub.api.schemas import LOG_PAYLOAD_BYTES, DeadLetterOut, EventOut
+from hub.api.schemas import HEAD_BYTES, DeadLetterOut, EventOut
 from hub.db import repo
 from hub.db.repo import EventRecord
 
@@ -93,7 +93,7 @@ async def list_dead_letters(
             id=letter.id,
             topic=letter.topic,
             reason=letter.reason,
-            head=letter.payload[:LOG_PAYLOAD_BYTES].decode("utf-8", errors="backslashreplace"),
+            head=letter.payload[:HEAD_BYTES].decode("utf-8", errors="backslashreplace"),
             size_bytes=letter.payload_size,
             received_at=letter.received_at,
         )
