@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import ClassVar
 
 from textual import events, work
@@ -50,7 +51,8 @@ def local_now() -> datetime:
 class KioskApp(App[None]):
     """The kiosk terminal UI."""
 
-    CSS_PATH = "kiosk.tcss"
+    # Absolute, so subclasses defined in other folders find the stylesheet too.
+    CSS_PATH = Path(__file__).with_name("kiosk.tcss")
     TITLE = "aisle kiosk"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", priority=True),

@@ -7,6 +7,7 @@ product card widget renders as is.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
@@ -139,8 +140,8 @@ def online_stock_lines(card: ProductCard) -> tuple[str, ...]:
 
 
 def stars(rating: float) -> str:
-    """Five stars, the average rounded to whole stars, e.g. `stars(4.3) == "★★★★☆"`."""
-    full = max(0, min(5, round(rating)))
+    """Five stars, the average rounded half up to whole stars, e.g. `stars(4.5) == "★★★★★"`."""
+    full = max(0, min(5, math.floor(rating + 0.5)))
     return "★" * full + "☆" * (5 - full)
 
 
@@ -231,6 +232,15 @@ def build_unknown_view(unknown: UnknownCode) -> UnknownView:
         if unknown.demand_recorded
         else "Please ask a member of staff."
     )
+    title = "Not in our catalog"
     return UnknownView(
-        title="Not in our catalog", code=shown, message=unknown.message, staff_note=note
+        title=title, code=shown, message=_sentence(unknown.message, unless=title), staff_note=note
     )
+
+
+def _sentence(text: str, *, unless: str) -> str:
+    """`text` with a capital and a full stop; empty when it only repeats `unless`."""
+    core = text.strip().rstrip(".")
+    if core.casefold() == unless.casefold():
+        return ""
+    return f"{core[:1].upper()}{core[1:]}." if core else ""

@@ -51,7 +51,7 @@ class KioskSettings(BaseModel):
         description="id of this kiosk's device; its edge agent publishes scans under it",
     )
     hub_url: str = Field(
-        default="http://127.0.0.1:8080",
+        default="http://127.0.0.1:8000",
         description="base URL of the store hub's HTTP API (http:// or https://)",
     )
     broker_url: str = Field(

@@ -50,17 +50,21 @@ class HubClient:
         base_url: str,
         *,
         timeout_s: float,
+        device_id: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """Creates the client; no connection is made until the first request.
 
         Args:
-            base_url: the hub's HTTP base URL, e.g. `http://127.0.0.1:8080`.
+            base_url: the hub's HTTP base URL, e.g. `http://127.0.0.1:8000`.
             timeout_s: timeout of each request, seconds.
+            device_id: the kiosk's device id, sent with each lookup (the hub records who asked
+                for an unknown code).
             transport: an httpx transport to use instead of the network (e.g. `ASGITransport`).
         """
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
+        self._params = {} if device_id is None else {"device": device_id}
         self._client = httpx.AsyncClient(
             base_url=self.base_url, timeout=timeout_s, transport=transport
         )
@@ -68,7 +72,9 @@ class HubClient:
     @classmethod
     def from_settings(cls, settings: KioskSettings) -> HubClient:
         """Creates the client from the kiosk settings."""
-        return cls(settings.hub_url, timeout_s=settings.request_timeout_s)
+        return cls(
+            settings.hub_url, timeout_s=settings.request_timeout_s, device_id=settings.device_id
+        )
 
     async def get_card(self, code: str) -> ProductCard | UnknownCode:
         """Fetches the card of `code`.
@@ -85,7 +91,7 @@ class HubClient:
         """
         path = CARD_PATH.format(code=quote(code, safe=""))
         try:
-            response = await self._client.get(path)
+            response = await self._client.get(path, params=self._params)
         except httpx.TimeoutException as exc:
             raise HubUnavailable(
                 f"The store hub did not answer within {self.timeout_s:g} s."

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Final, Literal
 
 from contracts.cards import ProductCard, UnknownCode
-from contracts.gtin import is_valid_gtin, to_gtin14, upce_to_upca
+from contracts.gtin import is_valid_gtin, upce_to_upca
 from contracts.payloads import ScanPayload
 from kiosk.errors import InvalidCode
 
@@ -128,10 +128,10 @@ def code_from_scan(scan: ScanPayload) -> str:
 
 
 def parse_typed_code(text: str) -> str:
-    """Turns a code typed by a shopper into the GTIN-14 to look up.
+    """Checks a code typed by a shopper and returns its digits, ready to look up.
 
-    Spaces and dashes are ignored. Eight digits are read as EAN-8, or as UPC-E when they are not
-    a valid EAN-8.
+    Spaces and dashes are ignored. Eight digits may be an EAN-8 or a UPC-E: either reading with
+    a valid check digit is accepted, and the hub tries both.
 
     Raises:
         InvalidCode: with a message for the shopper when the text is not a valid GTIN.
@@ -140,7 +140,7 @@ def parse_typed_code(text: str) -> str:
     if not digits.isdigit() or len(digits) not in (8, 12, 13, 14):
         raise InvalidCode("Type the 8, 12, 13 or 14 digits printed under the barcode.")
     if is_valid_gtin(digits):
-        return to_gtin14(digits)
+        return digits
     if len(digits) == 8 and digits[0] in "01" and is_valid_gtin(upce_to_upca(digits)):
-        return to_gtin14(digits, upce=True)
+        return digits
     raise InvalidCode(f"{digits} does not look right (its last digit does not match). Try again.")

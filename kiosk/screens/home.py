@@ -14,6 +14,19 @@ from kiosk.errors import InvalidCode
 from kiosk.state import parse_typed_code
 from kiosk.widgets.status_bar import StatusBar
 
+CODE_CHARACTERS = frozenset("0123456789 -")
+
+
+class CodeInput(Input):
+    """The code box: takes digits, spaces and dashes, and leaves every other key to the app.
+
+    A plain `Input` claims every printable key, which would keep `q` and `f` from the app.
+    """
+
+    def check_consume_key(self, key: str, character: str | None) -> bool:
+        """Claims only the characters a barcode number is typed with."""
+        return character is not None and character in CODE_CHARACTERS
+
 
 class HomeScreen(Screen[None]):
     """Waits for a scan; a shopper may also type the digits under the barcode."""
@@ -23,7 +36,7 @@ class HomeScreen(Screen[None]):
         """A shopper typed a valid code (posted up to the app).
 
         Attributes:
-            code: the GTIN-14 to look up.
+            code: the digits to look up (checked, spaces and dashes removed).
         """
 
         code: str
@@ -36,13 +49,14 @@ class HomeScreen(Screen[None]):
                 "Hold its barcode up to the camera to see price, stock and reviews.",
                 id="home-help",
             )
-            yield Input(
+            yield CodeInput(
                 placeholder="…or type the barcode number and press Enter",
                 restrict=r"[0-9 -]*",
                 max_length=20,
                 id="code-input",
             )
             yield Static("", id="input-error", markup=False)
+        yield Static("f: camera / replay · q: quit", classes="hint")
         yield StatusBar()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -99,5 +99,6 @@ class UnknownCodeWidget(Vertical):
         """Lays out title, code, the hub's message and the note about staff."""
         yield Static(self.view.title, id="unknown-title", markup=False)
         yield Static(f"Code {self.view.code}", id="unknown-code", markup=False)
-        yield Static(self.view.message, id="unknown-message", markup=False)
+        if self.view.message:
+            yield Static(self.view.message, id="unknown-message", markup=False)
         yield Static(self.view.staff_note, id="unknown-staff", markup=False)

@@ -18,6 +18,7 @@ from kiosk.card_view import (
     freshness_text,
     online_stock_lines,
     rating_text,
+    stars,
     store_stock_text,
     warehouse_line,
 )
@@ -202,5 +203,30 @@ def test_unknown_view(recorded: bool, note: str) -> None:
     unknown = UnknownCode(code="00000000000017", message="Not sold here.", demand_recorded=recorded)
     view = build_unknown_view(unknown)
     assert (view.title, view.code, view.staff_note) == ("Not in our catalog", "0000000000017", note)
+    assert view.message == "Not sold here."
     raw = build_unknown_view(UnknownCode(code="HELLO", message="?", demand_recorded=False))
     assert raw.code == "HELLO"
+
+
+@pytest.mark.parametrize(
+    ("message", "shown"),
+    [
+        ("not in our catalog", ""),
+        ("Not in our catalog.", ""),
+        ("not a GTIN with a valid check digit", "Not a GTIN with a valid check digit."),
+        ("", ""),
+    ],
+)
+def test_unknown_view_message_is_a_sentence_and_never_repeats_the_title(
+    message: str, shown: str
+) -> None:
+    unknown = UnknownCode(code="HELLO", message=message, demand_recorded=False)
+    assert build_unknown_view(unknown).message == shown
+
+
+@pytest.mark.parametrize(
+    ("rating", "shown"),
+    [(1.0, "★☆☆☆☆"), (2.5, "★★★☆☆"), (4.49, "★★★★☆"), (4.5, "★★★★★"), (5.0, "★★★★★")],
+)
+def test_stars_round_half_up(rating: float, shown: str) -> None:
+    assert stars(rating) == shown

@@ -16,7 +16,7 @@ BASE = {"store_id": "store-1", "device_id": "kiosk-1"}
 
 def test_defaults_and_every_field_described() -> None:
     settings = KioskSettings.model_validate(BASE)
-    assert settings.hub_url == "http://127.0.0.1:8080"
+    assert settings.hub_url == "http://127.0.0.1:8000"
     assert settings.request_timeout_s == 2.0
     for name, field in KioskSettings.model_fields.items():
         assert field.description, f"{name} has no description"

@@ -28,7 +28,8 @@ WAIT_S = 10.0
 
 def _client_answering(handler: Callable[[httpx.Request], httpx.Response]) -> HubClient:
     """A hub client whose transport answers like a misbehaving server would."""
-    return HubClient("http://hub.test", timeout_s=1.0, transport=httpx.MockTransport(handler))
+    transport = httpx.MockTransport(handler)
+    return HubClient("http://hub.test", timeout_s=1.0, device_id="kiosk-1", transport=transport)
 
 
 async def test_card_and_unknown_code_parse(make_card: Callable[..., ProductCard]) -> None:
@@ -36,6 +37,7 @@ async def test_card_and_unknown_code_parse(make_card: Callable[..., ProductCard]
     unknown = UnknownCode(code="00000000000017", message="Not sold here.", demand_recorded=True)
 
     def answer(request: httpx.Request) -> httpx.Response:
+        assert request.url.params["device"] == "kiosk-1"
         if request.url.path == "/api/v1/cards/04006381333931":
             return httpx.Response(200, json=card.model_dump(mode="json"))
         return httpx.Response(404, json={"detail": unknown.model_dump(mode="json")})
