@@ -151,6 +151,7 @@ class ZxingEngine:
                 f"known: {sorted(by_name)}, {sorted(_BINARIZERS)}"
             )
         self.name = "zxing"
+        self.label = "zxing" if binarizer == "local" else f"zxing-{binarizer}"
         self._formats = zxingcpp.BarcodeFormats([by_name[f] for f in formats])
         self._try_harder = try_harder
         self._binarizer = _BINARIZERS[binarizer]

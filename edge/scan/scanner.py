@@ -103,7 +103,7 @@ class BarcodeScanner:
 
     def _candidates(self, gray: npt.NDArray[np.uint8], ballot: Ballot) -> Iterator[v.View]:
         regions = [_region_of(read) for read in ballot.pending()]
-        if gray.size <= self._config.whole_frame_max_px and min(gray.shape) >= 8:
+        if gray.size <= self._config.whole_frame_max_px:
             height, width = gray.shape
             regions.append(Region((width / 2, height / 2), (width, height), 0.0, float("inf")))
         regions += find_linear_regions(gray, max_regions=self._config.max_regions)
@@ -165,7 +165,12 @@ class BarcodeScanner:
 def _attempt(ballot: Ballot, engine: BarcodeEngine, view: v.View) -> None:
     reads = engine.decode(view.gray)
     mapped = [_in_frame(read, view) for read in reads]
-    ballot.add(mapped, view=f"{engine.name}:{view.name}")
+    label = getattr(engine, "label", engine.name)
+    # A vote is identified by engine, sampling grid and photometric steps, not by which crop it
+    # came from: a crop at native scale holds the same pixels as the frame and is not a new look.
+    grid = view.group.partition("@")[2]
+    steps = view.name.partition("+")[2]
+    ballot.add(mapped, view=f"{label}:{grid}+{steps}", grid=grid)
 
 
 def _in_frame(read: BarcodeRead, view: v.View) -> BarcodeRead:

@@ -21,6 +21,7 @@ Matrix3 = npt.NDArray[np.float64]
 
 _IDENTITY = np.eye(3, dtype=np.float64)
 _MIN_SIDE_PX = 8
+_SNAP_DEG = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,16 +121,17 @@ def crop_rotated(
         label: group prefix of the view (e.g. `crop0`).
     """
     width, height = max(_MIN_SIDE_PX, round(size_wh[0])), max(_MIN_SIDE_PX, round(size_wh[1]))
-    theta = np.deg2rad(angle_deg)
-    cos, sin = float(np.cos(theta)), float(np.sin(theta))
+    right_angle = 90.0 * round(angle_deg / 90.0)
+    snap = abs(angle_deg - right_angle) < _SNAP_DEG
+    theta = np.deg2rad(right_angle if snap else angle_deg)
+    cos, sin = float(np.round(np.cos(theta), 12)), float(np.round(np.sin(theta), 12))
     # view (u, v) -> frame: centre + u' * (cos, -sin) + v' * (sin, cos), u' = u - w/2, v' = v - h/2
-    to_frame = np.array(
-        [
-            [cos, sin, center_xy[0] - cos * width / 2 - sin * height / 2],
-            [-sin, cos, center_xy[1] + sin * width / 2 - cos * height / 2],
-            [0.0, 0.0, 1.0],
-        ]
-    )
+    tx = center_xy[0] - cos * width / 2 - sin * height / 2
+    ty = center_xy[1] + sin * width / 2 - cos * height / 2
+    if snap:
+        # Whole-pixel shifts copy pixels exactly; a half-pixel shift would blur 1-pixel bars.
+        tx, ty = float(round(tx)), float(round(ty))
+    to_frame = np.array([[cos, sin, tx], [-sin, cos, ty], [0.0, 0.0, 1.0]])
     pixels = cv2.warpPerspective(
         gray,
         np.linalg.inv(to_frame),
@@ -192,6 +194,6 @@ def rotated(view: View, angle_deg: float) -> View:
         view.gray, matrix, (new_w, new_h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     )
     forward = np.vstack([matrix, [0.0, 0.0, 1.0]])
-    group = f"{view.group}r{angle_deg:+.0f}"
+    group = f"{view.group}r{angle_deg:.0f}"
     to_frame = view.to_frame @ np.linalg.inv(forward)
-    return View(as_gray(pixels), to_frame, group, f"{view.name}r{angle_deg:+.0f}")
+    return View(as_gray(pixels), to_frame, group, f"{view.name}r{angle_deg:.0f}")
