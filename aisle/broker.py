@@ -16,8 +16,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import BinaryIO, Literal, Protocol
 from urllib.parse import quote
+
+from aisle.processes import die_with_parent
 
 logger = logging.getLogger(__name__)
 
@@ -181,7 +183,7 @@ def start_mosquitto(spec: BrokerSpec) -> BrokerProcess:
     config_file = spec.data_dir / "mosquitto.conf"
     config_file.write_text(mosquitto_config(spec, port=port, password_file=password_file))
     log = (spec.data_dir / "mosquitto.log").open("ab")
-    process = subprocess.Popen([binary, "-c", str(config_file)], stdout=log, stderr=log)
+    process = _spawn([binary, "-c", str(config_file)], log)
     endpoint = BrokerEndpoint("mosquitto", spec.host, port, spec.username, spec.password)
     _wait_or_stop(process, endpoint)
     return _ChildBroker(process, endpoint)
@@ -219,10 +221,25 @@ def start_amqtt(spec: BrokerSpec) -> BrokerProcess:
     config_file.write_text(amqtt_config(spec, port=port, password_file=password_file))
     log = (spec.data_dir / "amqtt.log").open("ab")
     command = [sys.executable, "-m", "amqtt.scripts.broker_script", "-c", str(config_file)]
-    process = subprocess.Popen(command, stdout=log, stderr=log)
+    process = _spawn(command, log)
     endpoint = BrokerEndpoint("amqtt", spec.host, port, spec.username, spec.password)
     _wait_or_stop(process, endpoint)
     return _ChildBroker(process, endpoint)
+
+
+def _spawn(command: list[str], log: BinaryIO) -> subprocess.Popen[bytes]:
+    """Starts the broker in its own session (a terminal Ctrl-C must not kill it before the
+    devices and the hub have stopped) and tied to this process's life."""
+    preexec = die_with_parent if sys.platform.startswith("linux") else None
+    with log:
+        return subprocess.Popen(
+            command,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+            preexec_fn=preexec,
+        )
 
 
 def _wait_or_stop(process: subprocess.Popen[bytes], endpoint: BrokerEndpoint) -> None:

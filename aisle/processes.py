@@ -54,7 +54,8 @@ def aisle_argv(*args: str) -> tuple[str, ...]:
     return (sys.executable, "-m", "aisle.cli", *args)
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """Asks Linux to send this (child) process SIGTERM when its parent dies (`preexec_fn`)."""
     libc_name = ctypes.util.find_library("c")
     if libc_name is None:
         return
@@ -68,7 +69,7 @@ class Child:
     def __init__(self, spec: ChildSpec, *, log_dir: Path) -> None:
         self.spec = spec
         env = {**os.environ, **spec.env}
-        preexec = _die_with_parent if sys.platform.startswith("linux") else None
+        preexec = die_with_parent if sys.platform.startswith("linux") else None
         if spec.foreground:
             self.log_path: Path | None = None
             self._process = subprocess.Popen(spec.argv, env=env, preexec_fn=preexec)
