@@ -30,22 +30,15 @@ def place_order(
 ) -> tuple[Order, bool]:
     """Returns the order made earlier with this key, or prices, allocates and stores a new one.
 
-    Args:
-        tx: an open write transaction (the whole order commits or nothing does).
-        idempotency_key: the client's key; one key makes at most one order.
-        request: the order body.
-        request_sha256: hash of the canonical body, compared when the key was seen before.
-        now: acceptance time.
-        record: appends a `stock` change for a product given its snapshot before the change.
+    Runs inside the caller's write transaction `tx`, so the whole order commits or nothing
+    does; `record` appends a `stock` change given a product's snapshot before the change.
 
     Returns:
-        The order and whether it was created by this call.
+        The order and whether this call created it.
 
     Raises:
-        IdempotencyKeyReused: the key was used before with a different body.
-        InvalidInput: a line names an unknown GTIN.
-        NotSoldOnline: a line names a product without an online price.
-        InsufficientStock: no single warehouse holds a line's quantity.
+        IdempotencyKeyReused: the key was used before with a different body (hash differs).
+        InvalidInput, NotSoldOnline, InsufficientStock: a line cannot be ordered.
     """
     seen = orders.order_by_key(tx, idempotency_key)
     if seen is not None:
@@ -58,7 +51,15 @@ def place_order(
     lines = [_allocate(tx, line.gtin, line.quantity, record) for line in request.lines]
     first = products.product_row(tx, lines[0].gtin)
     currency = "EUR" if first is None else str(first["currency"])
-    order = Order(
+    order = _priced_order(request, lines, currency=currency, now=now)
+    orders.insert_order(tx, order, idempotency_key=idempotency_key, request_sha256=request_sha256)
+    return order, True
+
+
+def _priced_order(
+    request: OrderRequest, lines: list[OrderLineResult], *, currency: str, now: datetime
+) -> Order:
+    return Order(
         id="ord_" + new_ulid(int(now.timestamp() * 1000)),
         status="accepted",
         store=request.store,
@@ -70,8 +71,6 @@ def place_order(
         delivery_days=max(line.delivery_days for line in lines),
         created_at=now,
     )
-    orders.insert_order(tx, order, idempotency_key=idempotency_key, request_sha256=request_sha256)
-    return order, True
 
 
 def _allocate(tx: Tx, gtin: str, quantity: int, record: RecordStock) -> OrderLineResult:

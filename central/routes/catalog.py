@@ -19,11 +19,26 @@ IMAGE_MAX_AGE_S = 3600
 def build_router(repository: CentralRepository) -> APIRouter:
     """Builds the catalog read router around `repository`."""
     router = APIRouter(prefix="/v1", tags=["catalog"])
+    _add_product_routes(router, repository)
 
     @router.get("/health")
     def health() -> CentralHealth:
         """Reports that central answers, with its product count and newest cursor."""
         return repository.health()
+
+    @router.get("/changes")
+    def get_changes(
+        cursor: Annotated[int, Query(ge=0, description="last cursor applied; 0 from start")] = 0,
+        limit: Annotated[int, Query(ge=1, le=MAX_CHANGE_PAGE)] = 200,
+    ) -> ChangePage:
+        """Returns the changes after `cursor`, oldest first, with `next_cursor` and `has_more`."""
+        return repository.changes(cursor, limit)
+
+    return router
+
+
+def _add_product_routes(router: APIRouter, repository: CentralRepository) -> None:
+    """Adds the product, review and image routes to `router`."""
 
     @router.get("/products")
     def list_products(
@@ -54,13 +69,3 @@ def build_router(repository: CentralRepository) -> APIRouter:
             media_type="image/png",
             headers={"Cache-Control": f"public, max-age={IMAGE_MAX_AGE_S}"},
         )
-
-    @router.get("/changes")
-    def get_changes(
-        cursor: Annotated[int, Query(ge=0, description="last cursor applied; 0 from start")] = 0,
-        limit: Annotated[int, Query(ge=1, le=MAX_CHANGE_PAGE)] = 200,
-    ) -> ChangePage:
-        """Returns the changes after `cursor`, oldest first, with `next_cursor` and `has_more`."""
-        return repository.changes(cursor, limit)
-
-    return router

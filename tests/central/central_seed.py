@@ -23,51 +23,44 @@ class StepClock:
         return self._now
 
 
+WAREHOUSES = [{"id": "wh-north", "name": "North"}, {"id": "wh-south", "name": "South"}]
+OAT_MILK_PRODUCT = {
+    "gtin": OAT_MILK,
+    "name": "Oat drink 1 l",
+    "brand": "Northfield",
+    "price_cents": 249,
+    "online_price_cents": 229,
+    "complements": [CEREAL],
+    "online_stock": [
+        {"warehouse": "wh-north", "quantity": 5, "delivery_days": 1},
+        {"warehouse": "wh-south", "quantity": 40, "delivery_days": 3},
+    ],
+    "reviews": [
+        {"rating": 5, "title": "Great", "text": "Foams well", "helpful_votes": 7},
+        {"rating": 3, "title": "Ok", "text": "A bit sweet", "helpful_votes": 1},
+    ],
+}
+CEREAL_PRODUCT = {
+    "gtin": CEREAL,
+    "name": "Crunchy oat granola 500 g",
+    "brand": "Morning Mill",
+    "price_cents": 399,
+    "online_price_cents": 399,
+    "online_stock": [{"warehouse": "wh-south", "quantity": 3, "delivery_days": 2}],
+}
+KETTLE_PRODUCT = {  # not sold online
+    "gtin": KETTLE,
+    "name": "Kettle 1.7 l",
+    "brand": "Homely",
+    "category": "home",
+    "price_cents": 2999,
+}
+
+
 def small_seed() -> SeedCatalog:
     """Three products in two warehouses; the kettle is not sold online."""
     base = {"currency": "EUR", "category": "grocery"}
+    products = [{**base, **item} for item in (OAT_MILK_PRODUCT, CEREAL_PRODUCT, KETTLE_PRODUCT)]
     return SeedCatalog.model_validate(
-        {
-            "currency": "EUR",
-            "warehouses": [
-                {"id": "wh-north", "name": "North"},
-                {"id": "wh-south", "name": "South"},
-            ],
-            "products": [
-                {
-                    **base,
-                    "gtin": OAT_MILK,
-                    "name": "Oat drink 1 l",
-                    "brand": "Northfield",
-                    "price_cents": 249,
-                    "online_price_cents": 229,
-                    "complements": [CEREAL],
-                    "online_stock": [
-                        {"warehouse": "wh-north", "quantity": 5, "delivery_days": 1},
-                        {"warehouse": "wh-south", "quantity": 40, "delivery_days": 3},
-                    ],
-                    "reviews": [
-                        {"rating": 5, "title": "Great", "text": "Foams well", "helpful_votes": 7},
-                        {"rating": 3, "title": "Ok", "text": "A bit sweet", "helpful_votes": 1},
-                    ],
-                },
-                {
-                    **base,
-                    "gtin": CEREAL,
-                    "name": "Crunchy oat granola 500 g",
-                    "brand": "Morning Mill",
-                    "price_cents": 399,
-                    "online_price_cents": 399,
-                    "online_stock": [{"warehouse": "wh-south", "quantity": 3, "delivery_days": 2}],
-                },
-                {
-                    **base,
-                    "gtin": KETTLE,
-                    "name": "Kettle 1.7 l",
-                    "brand": "Homely",
-                    "category": "home",
-                    "price_cents": 2999,
-                },
-            ],
-        }
+        {"currency": "EUR", "warehouses": WAREHOUSES, "products": products}
     )
