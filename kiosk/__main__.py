@@ -8,9 +8,11 @@ in-process edge agent.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -43,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     option("--broker-password-env", "broker_password_env")
     option("--request-timeout-s", "request_timeout_s", float)
     option("--idle-reset-s", "idle_reset_s", float)
+    parser.add_argument(
+        "--log-file",
+        type=Path,
+        help="append logs to this file (the UI owns the terminal, so logs go nowhere else)",
+    )
     parser.add_argument(
         "--no-scanner",
         action="store_true",
@@ -95,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         0 after a normal exit, 2 for invalid settings.
     """
     args = build_parser().parse_args(argv)
+    if args.log_file is not None:
+        logging.basicConfig(
+            filename=args.log_file,
+            level=logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
     try:
         settings = settings_from_args(args)
         app = build_app(settings, os.environ, scanner=not args.no_scanner)

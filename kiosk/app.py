@@ -119,7 +119,11 @@ class KioskApp(App[None]):
             self.scanner_status = "Scanner: off · type the code"
         else:
             self.scanner_status = "Scanner: connecting…"
-            self.scan_feed.start(self._feed_scan, self._feed_status)
+            try:
+                self.scan_feed.start(self._feed_scan, self._feed_status)
+            except (OSError, ValueError) as exc:  # e.g. TLS set-up without CA certificates
+                logger.warning("kiosk: scan feed did not start: %s", exc)
+                self.scanner_status = "Scanner: off (cannot start) · type the code"
         self._restart_idle_timer()
 
     async def on_unmount(self) -> None:

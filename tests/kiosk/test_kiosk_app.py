@@ -274,3 +274,19 @@ async def test_a_scan_published_by_the_edge_agent_reaches_the_screen(
         edge.disconnect()
         edge.loop_stop()
     assert feed.received == 1
+
+
+async def test_a_broker_that_cannot_be_reached_shows_in_the_status_bar(
+    seeded_hub: SeededHub,
+) -> None:
+    port = free_port()
+    feed = ScanFeed(
+        BrokerLogin("127.0.0.1", port, None), store_id=HUB_STORE, device_id=KIOSK_DEVICE
+    )
+    app = KioskApp(seeded_hub.client(), feed, SETTINGS, clock=fixed_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.scanner_status != "Scanner: connecting…")
+        expected = f"Scanner: offline (cannot reach the broker at 127.0.0.1:{port}) · type the code"
+        assert app.scanner_status == expected
+        await pilot.pause()
+        assert text(app.screen, "#scanner-status") == expected
