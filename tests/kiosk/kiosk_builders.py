@@ -119,9 +119,8 @@ def _product(gtin: str, **overrides: Any) -> CatalogProduct:
     return CatalogProduct.model_validate(data)
 
 
-def seed_hub_catalog(db: Database) -> None:
-    """Oat milk (stocked, shelf, two warehouses, a review, complements), granola, a kettle."""
-    oat = _product(
+def _oat_milk() -> CatalogProduct:
+    return _product(
         OAT_MILK_GTIN,
         name="Oat drink 1 l",
         brand="Oatly",
@@ -133,6 +132,10 @@ def seed_hub_catalog(db: Database) -> None:
         rating_average=4.5,
         rating_count=2,
     )
+
+
+def _catalog_changes() -> list[Change]:
+    oat = _oat_milk()
     review = Review(
         id=1,
         gtin=OAT_MILK_GTIN,
@@ -142,28 +145,25 @@ def seed_hub_catalog(db: Database) -> None:
         helpful_votes=9,
         created_at=HUB_AS_OF,
     )
-    changes = [
-        Change(cursor=1, kind="product", gtin=OAT_MILK_GTIN, at=HUB_AS_OF, product=oat),
-        Change(
-            cursor=2,
-            kind="product",
-            gtin=GRANOLA_GTIN,
-            at=HUB_AS_OF,
-            product=_product(GRANOLA_GTIN, name="Granola", price_cents=399),
-        ),
-        Change(
-            cursor=3,
-            kind="product",
-            gtin=KETTLE_GTIN,
-            at=HUB_AS_OF,
-            product=_product(KETTLE_GTIN, name="Kettle", price_cents=2999, online_price_cents=2999),
-        ),
-        Change(
-            cursor=4, kind="review", gtin=OAT_MILK_GTIN, at=HUB_AS_OF, product=oat, review=review
-        ),
+    products = [
+        oat,
+        _product(GRANOLA_GTIN, name="Granola", price_cents=399),
+        _product(KETTLE_GTIN, name="Kettle", price_cents=2999, online_price_cents=2999),
     ]
+    changes = [
+        Change(cursor=cursor, kind="product", gtin=product.gtin, at=HUB_AS_OF, product=product)
+        for cursor, product in enumerate(products, start=1)
+    ]
+    changes.append(
+        Change(cursor=4, kind="review", gtin=oat.gtin, at=HUB_AS_OF, product=oat, review=review)
+    )
+    return changes
+
+
+def seed_hub_catalog(db: Database) -> None:
+    """Oat milk (stocked, shelf, two warehouses, a review, complements), granola, a kettle."""
     with db.atomic():
-        for change in changes:
+        for change in _catalog_changes():
             catalog.apply_change(db, change, HUB_AS_OF)
         for gtin, quantity in ((OAT_MILK_GTIN, 14), (GRANOLA_GTIN, 6)):
             stock.record_movement(db, Movement(gtin, "receipt", quantity, "seed:kiosk"), HUB_AS_OF)
