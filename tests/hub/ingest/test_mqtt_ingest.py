@@ -163,3 +163,21 @@ def test_every_supported_broker_gets_the_same_accounting(
     assert (device.duplicates, device.open_gaps, device.last_seq) == (1, 0, 3)
     (letter,) = repo.list_dead_letters(hub_db, limit=5)
     assert letter.reason == "envelope must be a JSON object, got list"
+
+
+def test_a_reused_event_id_with_other_content_is_a_dead_letter_not_an_overwrite(
+    running_ingest: RunningIngest, publisher: Publisher, hub_db: Database, store_id: str
+) -> None:
+    original = make_envelope(store_id, "kiosk-1", 1)
+    publisher.publish_event(original)
+    impostor = make_envelope(
+        store_id, "kiosk-1", 1, id=original.id, payload=scan_payload(UNKNOWN_GTIN)
+    )
+    publisher.publish_event(impostor)
+    running_ingest.wait_received(2)
+    (event,) = repo.recent_events(hub_db, limit=5)
+    assert event.payload["gtin"] == OAT_MILK
+    (letter,) = repo.list_dead_letters(hub_db, limit=5)
+    assert letter.reason == f"event id {original.id} was already applied with different content"
+    # The catalog is empty here: only the original's scan counts as demand.
+    assert [s.code for s in stock.list_demand(hub_db, limit=5)] == [OAT_MILK]
