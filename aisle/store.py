@@ -128,7 +128,8 @@ def plan_children(options: StoreOptions, endpoint: BrokerEndpoint) -> list[Child
     if options.headless:
         kiosk = ChildSpec("kiosk-edge", aisle_argv("edge", *kiosk_args), env=env)
     else:
-        kiosk_argv = aisle_argv("kiosk", *kiosk_args, "--hub-url", hub_url)
+        log_file = str(options.data_dir / "logs" / "kiosk.log")
+        kiosk_argv = aisle_argv("kiosk", *kiosk_args, "--hub-url", hub_url, "--log-file", log_file)
         kiosk = ChildSpec("kiosk", kiosk_argv, env=env, foreground=True)
     return [central, hub, glasses, kiosk]
 

@@ -1,0 +1,173 @@
+"""Provides `aisle kiosk`: the kiosk UI with the kiosk's own edge agent in the same process.
+
+The two halves never call each other: the agent publishes its scans to the store broker and the
+UI subscribes to its own device's events topic, exactly as when they run apart. The runner only
+owns the agent's thread, so the UI's `f` key can switch the agent between replay fixtures and
+the camera.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from contracts.envelope import describe_validation_error
+from edge.agent import EdgeAgent
+from edge.config import DeviceConfig, SourceConfig, load_device_config, with_overrides
+from edge.errors import ConfigError as EdgeConfigError
+from edge.errors import EdgeError
+from kiosk.__main__ import build_app
+from kiosk.config import KioskSettings
+from kiosk.errors import ConfigError as KioskConfigError
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+REPLAYS_DIR = REPO_ROOT / "tests" / "fixtures" / "replays"
+AGENT_STOP_TIMEOUT_S = 10.0
+EXIT_CONFIG = 2
+
+
+def source_choices(config: DeviceConfig, replays_dir: Path = REPLAYS_DIR) -> list[SourceConfig]:
+    """The sources the `f` key cycles through: the configured one, other kiosk replays, camera 0.
+
+    Args:
+        config: the kiosk's device config.
+        replays_dir: folder of replay fixtures; those named `kiosk_*` are offered.
+
+    Returns:
+        At least the configured source; replays loop in real time.
+    """
+    choices = [config.source]
+    configured = config.source.path.resolve() if config.source.path is not None else None
+    for folder in sorted(replays_dir.glob("kiosk_*")):
+        if folder.is_dir() and folder.resolve() != configured:
+            choices.append(SourceConfig(kind="replay", path=folder, realtime=True, loop=True))
+    if config.source.kind != "camera":
+        choices.append(SourceConfig(kind="camera", camera=0, fps=config.source.fps))
+    return choices
+
+
+def describe_source(source: SourceConfig) -> str:
+    """A short label for a source, shown on the kiosk when it switches."""
+    if source.kind == "camera":
+        return f"camera {source.camera}"
+    return f"{source.kind} {Path(str(source.path)).name}"
+
+
+class AgentHost:
+    """Runs the kiosk's edge agent in a thread, one source at a time."""
+
+    def __init__(
+        self, config: DeviceConfig, sources: list[SourceConfig], environ: Mapping[str, str]
+    ):
+        self._config = config
+        self._sources = sources
+        self._environ = environ
+        self._index = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Starts the agent on the current source (in a background thread)."""
+        config = self._config.model_copy(update={"source": self._sources[self._index]})
+        agent = EdgeAgent(config, environ=self._environ)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(agent, self._stop), name="kiosk-edge-agent", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, agent: EdgeAgent, stop: threading.Event) -> None:
+        try:
+            agent.run(stop)
+        except EdgeError as exc:
+            logger.warning("kiosk edge agent stopped: %s", exc)
+        except Exception:
+            logger.exception("kiosk edge agent crashed")
+
+    def stop(self) -> None:
+        """Stops the agent and waits for it to close its outbox."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(AGENT_STOP_TIMEOUT_S)
+
+    def switch(self) -> str:
+        """Restarts the agent on the next source; returns that source's label."""
+        with self._lock:
+            self.stop()
+            self._index = (self._index + 1) % len(self._sources)
+            self.start()
+            return describe_source(self._sources[self._index])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the argument parser of `aisle kiosk`."""
+    parser = argparse.ArgumentParser(prog="aisle kiosk", description=__doc__)
+    parser.add_argument("--config", type=Path, required=True, help="the kiosk's device config")
+    parser.add_argument("--hub-url", required=True, help="the hub's HTTP API, http://host:port")
+    parser.add_argument("--broker-url", help="mqtt://user@host:port instead of the config's")
+    parser.add_argument("--outbox", type=Path, help="keep the outbox in this file")
+    parser.add_argument("--replay", type=Path, help="play this replay fixture first")
+    parser.add_argument(
+        "--log-file", type=Path, default=Path("var/kiosk.log"), help="where logs go (not the UI)"
+    )
+    return parser
+
+
+def kiosk_settings(config: DeviceConfig, hub_url: str) -> KioskSettings:
+    """The UI's settings, taken from the same device config as its edge agent."""
+    return KioskSettings(
+        store_id=config.store_id,
+        device_id=config.device_id,
+        hub_url=hub_url,
+        broker_url=config.broker.url,
+        broker_username=config.broker.username,
+        broker_password_env=config.broker.password_env,
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the kiosk UI and its edge agent until the shopper or staff quits.
+
+    Returns:
+        0 after a normal exit, 2 for a bad config.
+    """
+    args = build_parser().parse_args(argv)
+    args.log_file.parent.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(
+        filename=args.log_file,
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        config = with_overrides(
+            load_device_config(args.config),
+            replay_path=args.replay,
+            broker_url=args.broker_url,
+            outbox_path=args.outbox,
+        )
+        host = AgentHost(config, source_choices(config), os.environ)
+        app = build_app(
+            kiosk_settings(config, args.hub_url), os.environ, on_switch_source=host.switch
+        )
+    except EdgeConfigError as exc:
+        print("\n".join(exc.problems))
+        return EXIT_CONFIG
+    except (KioskConfigError, ValidationError) as exc:
+        text = describe_validation_error(exc) if isinstance(exc, ValidationError) else str(exc)
+        print(f"aisle kiosk: {text}")
+        return EXIT_CONFIG
+    host.start()
+    try:
+        app.run()
+    finally:
+        host.stop()
+    return 0
