@@ -37,6 +37,13 @@ class ReviewInput(InputModel):
     helpful_votes: int = Field(default=0, ge=0, description="helpful votes so far")
     created_at: datetime | None = Field(default=None, description="UTC time; now when omitted")
 
+    @field_validator("created_at")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("created_at must carry a UTC offset (e.g. 2026-01-01T10:00:00Z)")
+        return value
+
 
 class ProductInput(InputModel):
     """The product master fields an admin or a seed file writes (no stock, no reviews)."""

@@ -190,6 +190,16 @@ def two_in_view(gtins: tuple[str, ...], frames: int, item_size: float) -> list[A
     return [left, right]
 
 
+def two_in_line(gtins: tuple[str, ...], frames: int, item_size: float) -> list[Appearance]:
+    """Two items side by side at the same height: a hard case, not a committed fixture.
+
+    ZBar's scan lines cross both codes and it can join the left half of one EAN-13 with the
+    right half of the other into a third, valid-looking code; `--verify` reports those reads.
+    """
+    left, right = two_in_view(gtins, frames, item_size)
+    return [replace(left, hold_xy=(0.27, 0.5)), replace(right, hold_xy=(0.73, 0.5))]
+
+
 def sequence(gtins: tuple[str, ...], frames: int, item_size: float) -> list[Appearance]:
     """Items are looked at one after another, close up (smart glasses)."""
     slot = frames // len(gtins)
@@ -215,5 +225,6 @@ SCENARIOS: dict[str, Scenario] = {
     "held": held,
     "far": far,
     "two_in_view": two_in_view,
+    "two_in_line": two_in_line,
     "sequence": sequence,
 }

@@ -6,8 +6,10 @@ A fixture is what `ReplaySource` plays: `frames/NNNNNN.jpg`, `timestamps.json`
 writes `generator.json` (how it was made, and how many frames each decoder reads each code in).
 
 Scenarios: `held` (one item held up), `sequence` (items one after another), `far` (a code far
-away, then brought close), `two_in_view` (two codes in view at once). Frames show perspective,
-motion blur, noise, lighting changes, glare and a thumb over the barcode.
+away, then brought close), `two_in_view` (two codes in view at once, at different heights) and
+`two_in_line` (side by side at one height: ZBar joins halves of the two EAN-13s into valid-looking
+third codes, which `--verify` reports). Frames show perspective, motion blur, noise, lighting
+changes, glare and a thumb over the barcode.
 
 Usage:
     python tools/make_fixture.py --out DIR --scenario held --gtin featured:oat_milk [--verify]
