@@ -90,6 +90,10 @@ class Ballot:
         """EAN/UPC values seen (by either engine) but not accepted: where to look harder."""
         return [t.read for t in self._retail.values() if not self._wins(t)]
 
+    def size(self) -> int:
+        """How many distinct values were read so far (trusted or not)."""
+        return len(self._strong) + len(self._retail)
+
     def has_strong(self) -> bool:
         """Whether a strongly checked code was read."""
         return bool(self._strong)
