@@ -153,7 +153,11 @@ class BarcodeScanner:
         if up >= 1.25:
             bases["big"] = v.scaled(native, up)
         bases["mid"] = v.scaled(native, (1 + up) / 2) if up >= 1.6 else v.scaled(native, 0.6)
-        engines = {"zx": self._zxing, "zg": self._zxing_global, "zb": self._zbar}
+        engines: dict[str, BarcodeEngine] = {
+            "zx": self._zxing,
+            "zg": self._zxing_global,
+            "zb": self._zbar,
+        }
         for engine_key, base_key, variant in _LADDER:
             base = bases.get(base_key)
             if base is not None:
