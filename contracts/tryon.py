@@ -1,0 +1,97 @@
+"""Provides the try-on garment asset's wire format: a PNG (RGBA cut-out) plus this JSON metadata.
+
+The hub builds one asset per product and colour (`hub/tryon/assets.py`) and ships both files to
+kiosks with the catalog; the edge verifies the PNG against `image_sha256` and the anchors against
+the image size before it warps anything (`edge/tryon/assets.py`). Anchor coordinates are pixels of
+the PNG, named from the wearer's side: the wearer's left shoulder is on the image's right when the
+garment faces the camera, exactly like a shopper facing the kiosk.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from contracts.errors import ContractError
+
+TRYON_ASSET_SCHEMA_VERSION = 1
+GarmentKind = Literal["top", "dress", "bottom", "hat", "glasses"]
+
+# Anchors every asset of a kind must carry (further anchors, e.g. sleeves, are optional).
+REQUIRED_ANCHORS: dict[str, tuple[str, ...]] = {
+    "top": ("neck", "left_shoulder", "right_shoulder", "left_hem", "right_hem"),
+    "dress": ("neck", "left_shoulder", "right_shoulder", "left_hem", "right_hem"),
+    "bottom": ("left_waist", "right_waist", "left_hem", "right_hem"),
+    "hat": ("crown", "left_brim", "right_brim"),
+    "glasses": ("bridge", "left_temple", "right_temple"),
+}
+OPTIONAL_ANCHORS: tuple[str, ...] = ("left_sleeve", "right_sleeve")
+# Which garment categories of the catalog become which kind of asset.
+CATEGORY_KINDS: dict[str, GarmentKind] = {
+    "t-shirt": "top",
+    "shirt": "top",
+    "longsleeve": "top",
+    "outwear": "top",
+    "dress": "dress",
+    "pants": "bottom",
+    "shorts": "bottom",
+    "skirt": "bottom",
+    "hat": "hat",
+    "glasses": "glasses",
+}
+
+
+class TryOnAsset(BaseModel):
+    """Metadata of one try-on asset (the JSON file beside the PNG).
+
+    Attributes:
+        asset_id: `<product>-<colour>-v<version>`, also the files' stem.
+        anchors: anchor name -> (x, y) in PNG pixels.
+    """
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schema_version: int = Field(description="wire schema version of this JSON")
+    asset_id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$", description="asset and file stem")
+    product_id: str = Field(min_length=1, description="the product (GTIN or catalog id)")
+    colour: str = Field(min_length=1, description="colour name of this variant")
+    version: int = Field(ge=1, description="asset version, bumped on every rebuild")
+    kind: GarmentKind = Field(description="how the garment is worn")
+    category: str = Field(description="catalog category the asset was built for")
+    size_wh: tuple[int, int] = Field(description="PNG width and height in pixels")
+    image_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the PNG file")
+    source_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the product photo")
+    builder_version: str = Field(description="version of the hub's asset builder")
+    anchors: dict[str, tuple[float, float]] = Field(description="anchor -> (x, y) in PNG px")
+    mask_area_fraction: float = Field(gt=0, le=1, description="garment pixels / PNG pixels")
+
+    @model_validator(mode="after")
+    def _check(self) -> TryOnAsset:
+        if self.schema_version not in (TRYON_ASSET_SCHEMA_VERSION, TRYON_ASSET_SCHEMA_VERSION - 1):
+            raise ValueError(f"schema_version {self.schema_version} is not supported")
+        w, h = self.size_wh
+        if w < 8 or h < 8:
+            raise ValueError(f"size_wh must be at least 8x8, got {self.size_wh}")
+        missing = [n for n in REQUIRED_ANCHORS[self.kind] if n not in self.anchors]
+        if missing:
+            raise ValueError(f"{self.kind} asset lacks anchors {missing}")
+        for name, (x, y) in self.anchors.items():
+            if not (0 <= x <= w and 0 <= y <= h):
+                raise ValueError(f"anchor {name} ({x}, {y}) lies outside the {w}x{h} image")
+        return self
+
+
+def parse_tryon_asset(raw: bytes | str) -> TryOnAsset:
+    """Parses an asset's JSON metadata.
+
+    Raises:
+        ContractError: not JSON, or not a valid asset (the message says which field and why).
+    """
+    try:
+        return TryOnAsset.model_validate(json.loads(raw))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ContractError(f"try-on asset metadata is not JSON: {exc}") from exc
+    except ValidationError as exc:
+        raise ContractError(f"invalid try-on asset metadata: {exc}") from exc
