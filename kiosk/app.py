@@ -22,16 +22,18 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 
+from contracts.cards import ProductCard
 from contracts.payloads import ScanPayload
 from kiosk.card_view import build_card_view, build_unknown_view
 from kiosk.config import KioskSettings
-from kiosk.errors import KioskError
+from kiosk.errors import ImageUnavailable, KioskError
 from kiosk.hub_client import HubClient, ScanFeed
 from kiosk.screens.card import CardScreen
 from kiosk.screens.error import ErrorScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.unknown import UnknownScreen
 from kiosk.state import KioskState, LookupResult, ScanSource, code_from_scan
+from kiosk.thumbnail import decode_thumbnail
 
 logger = logging.getLogger(__name__)
 
@@ -199,17 +201,30 @@ class KioskApp(App[None]):
             logger.exception("kiosk: unexpected failure looking up %s", code)
             self._apply(self.kiosk_state.with_error(seq, UNEXPECTED_ERROR_TEXT))
             return
-        self._apply(self.kiosk_state.with_result(seq, result))
+        screen = self._apply(self.kiosk_state.with_result(seq, result))
+        if isinstance(screen, CardScreen) and isinstance(result, ProductCard) and result.image_url:
+            await self._load_image(screen, result.image_url)
 
-    def _apply(self, state: KioskState) -> None:
+    async def _load_image(self, screen: CardScreen, url: str) -> None:
+        try:
+            thumbnail = decode_thumbnail(await self.hub_client.get_image(url))
+        except ImageUnavailable as exc:  # the card keeps its placeholder
+            logger.info("kiosk: no product image: %s", exc)
+            return
+        if screen is self.screen:  # the shopper may have gone back meanwhile
+            screen.show_image(thumbnail)
+
+    def _apply(self, state: KioskState) -> Screen[None] | None:
+        """Makes `state` current and shows its screen; None when it was stale (unchanged)."""
         if state is self.kiosk_state:
             logger.debug("kiosk: dropped a stale lookup result")
-            return
+            return None
         self.kiosk_state = state
         self.lookup_status = ""
         screen = self._screen_for(state)
         if screen is not None:
             self._show(screen)
+        return screen
 
     def _screen_for(self, state: KioskState) -> Screen[None] | None:
         if state.view == "card" and state.card is not None:

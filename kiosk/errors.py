@@ -21,3 +21,7 @@ class HubUnavailable(KioskError):
 
 class HubResponseError(KioskError):
     """The hub answered, but not with what the card contract says (wrong URL, version, body)."""
+
+
+class ImageUnavailable(KioskError):
+    """A product image could not be fetched or decoded (the card shows a placeholder)."""

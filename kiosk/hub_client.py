@@ -1,7 +1,8 @@
 """Provides the kiosk's only network code: the hub's card API over HTTP and scans over MQTT.
 
 `HubClient.get_card` asks the hub for a product card and turns every network failure into a
-`KioskError` subclass with a message a shopper may read. `ScanFeed` subscribes to the kiosk's own
+`KioskError` subclass with a message a shopper may read; `HubClient.get_image` fetches the card's
+product image. `ScanFeed` subscribes to the kiosk's own
 device events topic, where its edge agent publishes confirmed scans, and hands each new scan to a
 callback (the app posts it to itself as a message, which is thread-safe).
 """
@@ -26,11 +27,12 @@ from contracts.errors import ContractError
 from contracts.payloads import ScanPayload, parse_payload
 from contracts.topics import events_topic
 from kiosk.config import BrokerLogin, KioskSettings
-from kiosk.errors import HubResponseError, HubUnavailable
+from kiosk.errors import HubResponseError, HubUnavailable, ImageUnavailable
 
 logger = logging.getLogger(__name__)
 
 CARD_PATH: Final = "/api/v1/cards/{code}"
+MAX_IMAGE_BYTES: Final = 4 * 1024 * 1024
 KEEPALIVE_S: Final = 30
 RECONNECT_MIN_DELAY_S: Final = 1
 RECONNECT_MAX_DELAY_S: Final = 30
@@ -99,6 +101,28 @@ class HubClient:
         except httpx.HTTPError as exc:
             raise HubUnavailable(f"The store hub at {self.base_url} cannot be reached.") from exc
         return _parse_card_response(response)
+
+    async def get_image(self, url: str) -> bytes:
+        """Fetches a product image (the card's `image_url`, absolute or relative to the hub).
+
+        Args:
+            url: where the image is.
+
+        Returns:
+            The encoded image, at most `MAX_IMAGE_BYTES`.
+
+        Raises:
+            ImageUnavailable: the image cannot be fetched, is missing, or is too large.
+        """
+        try:
+            response = await self._client.get(url)
+        except httpx.HTTPError as exc:
+            raise ImageUnavailable(f"image {url} cannot be fetched: {exc!r}") from exc
+        if response.status_code != 200:
+            raise ImageUnavailable(f"image {url} answered HTTP {response.status_code}")
+        if len(response.content) > MAX_IMAGE_BYTES:
+            raise ImageUnavailable(f"image {url} is {len(response.content)} bytes")
+        return response.content
 
     async def aclose(self) -> None:
         """Closes the connection pool."""

@@ -8,7 +8,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from kiosk.card_view import CardView
-from kiosk.widgets.product_card import ProductCardWidget
+from kiosk.thumbnail import Thumbnail
+from kiosk.widgets.product_card import ProductCardWidget, ProductImage
 from kiosk.widgets.status_bar import StatusBar
 
 
@@ -23,6 +24,7 @@ class CardScreen(Screen[None]):
         """
         super().__init__()
         self.view = view
+        self._thumbnail: Thumbnail | None = None
 
     def compose(self) -> ComposeResult:
         """Builds the scrollable card, a hint line and the status bar."""
@@ -30,3 +32,14 @@ class CardScreen(Screen[None]):
             yield ProductCardWidget(self.view, id="product-card")
         yield Static("Scan another item any time · Esc: back", classes="hint")
         yield StatusBar()
+
+    def on_mount(self) -> None:
+        """Shows an image that arrived before the screen was mounted."""
+        if self._thumbnail is not None:
+            self.query_one(ProductImage).show(self._thumbnail)
+
+    def show_image(self, thumbnail: Thumbnail) -> None:
+        """Shows the product image (now, or when the screen mounts)."""
+        self._thumbnail = thumbnail
+        if self.is_mounted:
+            self.query_one(ProductImage).show(thumbnail)

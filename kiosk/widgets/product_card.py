@@ -1,6 +1,7 @@
 """Provides the product card widget, which renders a `CardView` (and the unknown-code card).
 
-The widget only lays out lines that `kiosk.card_view` computed; it holds no state and does no I/O.
+The widget only lays out lines that `kiosk.card_view` computed and does no I/O; the app hands
+the product image down once it has fetched it (`ProductImage.show`).
 Text from the catalog is never parsed as markup, so a name like "[Sale]" shows as written.
 """
 
@@ -8,11 +9,43 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from rich.color import Color
+from rich.style import Style
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 from kiosk.card_view import CardView, UnknownView
+from kiosk.thumbnail import THUMBNAIL_HEIGHT_PX, THUMBNAIL_WIDTH_PX, Thumbnail
+
+
+def half_block_text(thumbnail: Thumbnail) -> Text:
+    """The thumbnail as rows of "▀": upper pixel in the foreground, lower in the background."""
+    text = Text(no_wrap=True, overflow="crop")
+    for index, row in enumerate(thumbnail.cell_rows()):
+        if index:
+            text.append("\n")
+        for top, bottom in row:
+            style = Style(color=Color.from_rgb(*top), bgcolor=Color.from_rgb(*bottom))
+            text.append("▀", style=style)
+    return text
+
+
+class ProductImage(Static):
+    """The product picture: a placeholder until `show` gets its thumbnail."""
+
+    PLACEHOLDER = "\n".join(["▒" * THUMBNAIL_WIDTH_PX] * (THUMBNAIL_HEIGHT_PX // 2))
+
+    def __init__(self, *, id: str | None = None) -> None:
+        """Creates the placeholder."""
+        super().__init__(self.PLACEHOLDER, id=id, markup=False)
+        self.thumbnail: Thumbnail | None = None
+
+    def show(self, thumbnail: Thumbnail) -> None:
+        """Replaces the placeholder with the thumbnail."""
+        self.thumbnail = thumbnail
+        self.update(half_block_text(thumbnail))
 
 
 def _lines(texts: Iterable[str], *, classes: str) -> list[Static]:
@@ -38,7 +71,7 @@ class ProductCardWidget(Vertical):
         if view.freshness is not None:
             yield Static(view.freshness, id="freshness", markup=False)
         with Horizontal(id="card-header"):
-            yield Static("▒▒▒▒\n▒▒▒▒", id="image-placeholder")
+            yield ProductImage(id="product-image")
             with Vertical(id="card-titles"):
                 yield Static(view.title, id="product-name", markup=False)
                 yield Static(view.subtitle, id="product-brand", markup=False)

@@ -9,7 +9,9 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+import cv2
 import httpx
+import numpy as np
 import paho.mqtt.client as mqtt
 import pytest
 from fastapi import FastAPI
@@ -23,6 +25,7 @@ from kiosk_builders import (
     WAIT_S,
     SeededHub,
     ServedHub,
+    build_card,
     build_envelope,
     build_scan,
 )
@@ -40,6 +43,7 @@ from kiosk.screens.card import CardScreen
 from kiosk.screens.error import ErrorScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.unknown import UnknownScreen
+from kiosk.widgets.product_card import ProductImage
 
 SETTINGS = KioskSettings(store_id=HUB_STORE, device_id=KIOSK_DEVICE)
 NOW = HUB_AS_OF + timedelta(hours=2)
@@ -290,3 +294,41 @@ async def test_a_broker_that_cannot_be_reached_shows_in_the_status_bar(
         assert app.scanner_status == expected
         await pilot.pause()
         assert text(app.screen, "#scanner-status") == expected
+
+
+def _image_hub(image: httpx.Response) -> HubClient:
+    """A hub that answers the oat milk card with an image URL, and that URL with `image`."""
+    card = build_card(image_url="http://central.test/v1/products/04006381333931/image.png")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "central.test":
+            return image
+        return httpx.Response(200, json=card.model_dump(mode="json"))
+
+    return HubClient("http://hub.test", timeout_s=1.0, transport=httpx.MockTransport(answer))
+
+
+async def test_the_product_image_replaces_the_placeholder() -> None:
+    picture = np.zeros((40, 40, 3), dtype=np.uint8)
+    picture[:, :, 1] = 255  # green
+    ok, png = cv2.imencode(".png", picture)
+    assert ok
+    app = kiosk(_image_hub(httpx.Response(200, content=bytes(png))))
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_scan(build_scan())
+        card = await wait_for_screen(pilot, CardScreen)
+        image = card.query_one(ProductImage)
+        await wait_until(pilot, lambda: image.thumbnail is not None)
+        assert image.thumbnail is not None
+        assert image.thumbnail.cell_rows()[0][0] == ((0, 255, 0), (0, 255, 0))
+
+
+async def test_a_missing_image_keeps_the_placeholder() -> None:
+    app = kiosk(_image_hub(httpx.Response(404)))
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_scan(build_scan())
+        card = await wait_for_screen(pilot, CardScreen)
+        await app.workers.wait_for_complete()
+        image = card.query_one(ProductImage)
+        assert image.thumbnail is None
+        assert str(image.content) == ProductImage.PLACEHOLDER
