@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Static
 
 from kiosk.card_view import CardView
 from kiosk.thumbnail import Thumbnail
@@ -30,8 +29,7 @@ class CardScreen(Screen[None]):
         """Builds the scrollable card, a hint line and the status bar."""
         with VerticalScroll(id="card-scroll"):
             yield ProductCardWidget(self.view, id="product-card")
-        yield Static("Scan another item any time · Esc: back", classes="hint")
-        yield StatusBar()
+        yield StatusBar("Scan another item any time · Esc: back")
 
     def on_mount(self) -> None:
         """Shows an image that arrived before the screen was mounted."""

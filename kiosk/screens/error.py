@@ -53,7 +53,7 @@ class ErrorScreen(Screen[None]):
             with Horizontal(id="error-buttons"):
                 yield Button("Try again", id="retry", variant="primary")
                 yield Button("Back", id="back")
-        yield StatusBar()
+        yield StatusBar("Enter or r: try again · Esc: back")
 
     def on_mount(self) -> None:
         """Puts the focus on "Try again"."""

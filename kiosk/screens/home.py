@@ -56,8 +56,7 @@ class HomeScreen(Screen[None]):
                 id="code-input",
             )
             yield Static("", id="input-error", markup=False)
-        yield Static("f: camera / replay · q: quit", classes="hint")
-        yield StatusBar()
+        yield StatusBar("f: camera / replay · q: quit")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Checks the typed code; posts `CodeEntered` or shows what is wrong."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.containers import Center, Middle
 from textual.screen import Screen
-from textual.widgets import Static
 
 from kiosk.card_view import UnknownView
 from kiosk.widgets.product_card import UnknownCodeWidget
@@ -28,5 +27,4 @@ class UnknownScreen(Screen[None]):
         """Builds the centred unknown-code card and the status bar."""
         with Middle(), Center():
             yield UnknownCodeWidget(self.view, id="unknown-card")
-        yield Static("Scan another item any time · Esc: back", classes="hint")
-        yield StatusBar()
+        yield StatusBar("Scan another item any time · Esc: back")

@@ -1,4 +1,4 @@
-"""Provides the status bar every kiosk screen shows: the scanner link and the lookup in flight.
+"""Provides the footer every kiosk screen shows: a hint line, the scanner link, the lookup.
 
 The bar watches two reactive attributes of the app, `scanner_status` and `lookup_status`, so it
 never needs the app class (no import cycle) and is current on whichever screen shows it.
@@ -7,17 +7,28 @@ never needs the app class (no import cycle) and is current on whichever screen s
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
 
-class StatusBar(Horizontal):
-    """One line: the scanner's connection on the left, the lookup in flight on the right."""
+class StatusBar(Vertical):
+    """Two lines: what the shopper can do here, then the scanner's link and the lookup."""
+
+    def __init__(self, hint: str) -> None:
+        """Creates the bar.
+
+        Args:
+            hint: one line saying what the shopper can do on this screen.
+        """
+        super().__init__()
+        self.hint = hint
 
     def compose(self) -> ComposeResult:
-        """Builds the two halves of the bar."""
-        yield Static("", id="scanner-status", markup=False)
-        yield Static("", id="lookup-status", markup=False)
+        """Builds the hint line and the status line."""
+        yield Static(self.hint, classes="hint", markup=False)
+        with Horizontal(classes="status-line"):
+            yield Static("", id="scanner-status", markup=False)
+            yield Static("", id="lookup-status", markup=False)
 
     def on_mount(self) -> None:
         """Follows the app's status attributes."""
