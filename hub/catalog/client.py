@@ -7,6 +7,7 @@ raises `CatalogProtocolError` (a bug on one side, retrying will not help).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
@@ -14,14 +15,29 @@ from pydantic import BaseModel, ValidationError
 
 from contracts.catalog import ChangePage, ErrorBody
 from contracts.envelope import describe_validation_error
+from hub.domain.retry import WriteMethod
 from hub.errors import CatalogProtocolError, CatalogUnavailable
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 MAX_ERROR_TEXT = 200
+MAX_ANSWER_BYTES = 64_000
+
+
+@dataclass(frozen=True, slots=True)
+class CentralAnswer:
+    """Central's answer to a write (an order, an availability push) that reached it.
+
+    Attributes:
+        status_code: the HTTP status (2xx or 4xx; 5xx is raised as `CatalogUnavailable`).
+        body: the answer's text, cut at 64 KB.
+    """
+
+    status_code: int
+    body: str
 
 
 class CentralClient:
-    """Reads central's change feed.
+    """Reads central's change feed and sends the hub's writes (orders, availability).
 
     Args:
         base_url: central's base URL, e.g. `http://127.0.0.1:8100`.
@@ -50,6 +66,34 @@ class CentralClient:
             CatalogProtocolError: any other non-200 answer, or a body that is not a ChangePage.
         """
         return self._get("/v1/changes", {"cursor": cursor, "limit": limit}, ChangePage)
+
+    def send(
+        self, method: WriteMethod, path: str, *, body: str, idempotency_key: str
+    ) -> CentralAnswer:
+        """Sends one JSON write to central with an `Idempotency-Key` header.
+
+        Central answers a repeated key with the first answer, so a retry never makes two orders.
+
+        Args:
+            method: POST or PUT.
+            path: the path under central's base URL, e.g. `/v1/orders`.
+            body: the JSON body.
+            idempotency_key: the key of this write (the same on every retry).
+
+        Returns:
+            Central's answer for 2xx and 4xx statuses (4xx is the caller's to judge).
+
+        Raises:
+            CatalogUnavailable: central is unreachable, timed out, or failed (5xx).
+        """
+        headers = {"Content-Type": "application/json", "Idempotency-Key": idempotency_key}
+        try:
+            response = self._http.request(method, path, content=body, headers=headers)
+        except httpx.HTTPError as exc:
+            raise CatalogUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 500:
+            raise CatalogUnavailable(f"{method} {path}: HTTP {response.status_code}")
+        return CentralAnswer(response.status_code, response.text[:MAX_ANSWER_BYTES])
 
     def _get(self, path: str, params: dict[str, int], model: type[ModelT]) -> ModelT:
         try:

@@ -216,6 +216,39 @@ def _m0003_stock(db: Database) -> None:
     _run(db, _STOCK_TABLES)
 
 
+_OUTBOX_TABLES = (
+    """
+    CREATE TABLE central_outbox (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 40),
+        idempotency_key TEXT NOT NULL UNIQUE CHECK (length(idempotency_key) BETWEEN 1 AND 255),
+        method TEXT NOT NULL CHECK (method IN ('POST', 'PUT')),
+        path TEXT NOT NULL CHECK (substr(path, 1, 1) = '/'),
+        body TEXT NOT NULL,
+        ref TEXT,
+        state TEXT NOT NULL DEFAULT 'pending'
+            CHECK (state IN ('pending', 'sent', 'failed_permanent')),
+        attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+        next_attempt_at TEXT,
+        created_at TEXT NOT NULL,
+        last_attempt_at TEXT,
+        finished_at TEXT,
+        last_error TEXT,
+        response_status INTEGER,
+        response_body TEXT,
+        CHECK ((state = 'pending') = (next_attempt_at IS NOT NULL))
+    )
+    """,
+    "CREATE INDEX central_outbox_due ON central_outbox (state, next_attempt_at, id)",
+    "CREATE INDEX central_outbox_ref ON central_outbox (kind, ref)",
+)
+
+
+@migrations(name="0004_central_outbox")
+def _m0004_central_outbox(db: Database) -> None:
+    _run(db, _OUTBOX_TABLES)
+
+
 def migrate(db: Database) -> list[str]:
     """Applies every pending migration, in order, each in its own transaction.
 
