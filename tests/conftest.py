@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,3 +87,15 @@ def fail_on_error_log(request: pytest.FixtureRequest) -> Iterator[None]:
     if handler.records and request.node.get_closest_marker("allow_error_log") is None:
         lines = [f"{r.name}: {r.getMessage()}" for r in handler.records[:5]]
         pytest.fail("ERROR logged during the test:\n" + "\n".join(lines))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Silences stderr once pytest has reported everything.
+
+    zxing-cpp's nanobind bindings print a reference-leak report at interpreter exit (a known
+    trait of its finalizer, not of aisle); it would follow pytest's summary and bury it.
+    """
+    del config
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
