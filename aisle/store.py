@@ -53,6 +53,67 @@ def broker_url(endpoint: BrokerEndpoint) -> str:
     return endpoint.url_without_password
 
 
+def _options(**values: str) -> tuple[str, ...]:
+    """Turns `db_path="x"` into `("--db-path", "x")`, in order."""
+    pairs = [(f"--{name.replace('_', '-')}", value) for name, value in values.items()]
+    return tuple(part for pair in pairs for part in pair)
+
+
+def _central(options: StoreOptions) -> ChildSpec:
+    argv = aisle_argv(
+        "central",
+        *_options(
+            db=str(options.data_dir / "central.db"),
+            seed="demo",
+            host="127.0.0.1",
+            port=str(options.central_port),
+        ),
+    )
+    return ChildSpec("central", argv, ready_url=f"{central_url(options)}/v1/health")
+
+
+def _hub(options: StoreOptions, endpoint: BrokerEndpoint) -> ChildSpec:
+    argv = aisle_argv(
+        "hub",
+        *_options(
+            store=options.store_id,
+            db=str(options.data_dir / "hub.db"),
+            broker_url=broker_url(endpoint),
+            central_url=central_url(options),
+            host="127.0.0.1",
+            port=str(options.hub_port),
+            seed_stock=str(options.stock_seed),
+        ),
+    )
+    env = {PASSWORD_ENV: endpoint.password}
+    return ChildSpec("hub", argv, env=env, ready_url=f"{hub_url(options)}/api/v1/health")
+
+
+def _device_args(options: StoreOptions, endpoint: BrokerEndpoint, config: Path) -> tuple[str, ...]:
+    outbox = options.data_dir / f"{config.stem}-outbox.db"
+    return _options(config=str(config), broker_url=broker_url(endpoint), outbox=str(outbox))
+
+
+def _kiosk(options: StoreOptions, endpoint: BrokerEndpoint) -> ChildSpec:
+    env = {PASSWORD_ENV: endpoint.password}
+    device_args = _device_args(options, endpoint, options.kiosk_config)
+    if options.headless:
+        return ChildSpec("kiosk-edge", aisle_argv("edge", *device_args), env=env)
+    log_file = str(options.data_dir / "logs" / "kiosk.log")
+    ui_args = _options(hub_url=hub_url(options), log_file=log_file)
+    return ChildSpec("kiosk", aisle_argv("kiosk", *device_args, *ui_args), env=env, foreground=True)
+
+
+def central_url(options: StoreOptions) -> str:
+    """Where central listens."""
+    return f"http://127.0.0.1:{options.central_port}"
+
+
+def hub_url(options: StoreOptions) -> str:
+    """Where the hub's API and dashboard listen."""
+    return f"http://127.0.0.1:{options.hub_port}"
+
+
 def plan_children(options: StoreOptions, endpoint: BrokerEndpoint) -> list[ChildSpec]:
     """Lists the store's processes after the broker, in start order (pure).
 
@@ -63,75 +124,10 @@ def plan_children(options: StoreOptions, endpoint: BrokerEndpoint) -> list[Child
     Returns:
         Central, hub, glasses agent, then the kiosk (UI in the foreground, or headless agent).
     """
+    glasses_args = _device_args(options, endpoint, options.glasses_config)
     env = {PASSWORD_ENV: endpoint.password}
-    central_url = f"http://127.0.0.1:{options.central_port}"
-    hub_url = f"http://127.0.0.1:{options.hub_port}"
-    mqtt_url = broker_url(endpoint)
-    central = ChildSpec(
-        "central",
-        aisle_argv(
-            "central",
-            "--db",
-            str(options.data_dir / "central.db"),
-            "--seed",
-            "demo",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(options.central_port),
-        ),
-        ready_url=f"{central_url}/v1/health",
-    )
-    hub = ChildSpec(
-        "hub",
-        aisle_argv(
-            "hub",
-            "--store",
-            options.store_id,
-            "--db",
-            str(options.data_dir / "hub.db"),
-            "--broker-url",
-            mqtt_url,
-            "--central-url",
-            central_url,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(options.hub_port),
-            "--seed-stock",
-            str(options.stock_seed),
-        ),
-        env=env,
-        ready_url=f"{hub_url}/api/v1/health",
-    )
-    glasses = ChildSpec(
-        "glasses",
-        aisle_argv(
-            "edge",
-            "--config",
-            str(options.glasses_config),
-            "--broker-url",
-            mqtt_url,
-            "--outbox",
-            str(options.data_dir / "glasses-outbox.db"),
-        ),
-        env=env,
-    )
-    kiosk_args = (
-        "--config",
-        str(options.kiosk_config),
-        "--broker-url",
-        mqtt_url,
-        "--outbox",
-        str(options.data_dir / "kiosk-outbox.db"),
-    )
-    if options.headless:
-        kiosk = ChildSpec("kiosk-edge", aisle_argv("edge", *kiosk_args), env=env)
-    else:
-        log_file = str(options.data_dir / "logs" / "kiosk.log")
-        kiosk_argv = aisle_argv("kiosk", *kiosk_args, "--hub-url", hub_url, "--log-file", log_file)
-        kiosk = ChildSpec("kiosk", kiosk_argv, env=env, foreground=True)
-    return [central, hub, glasses, kiosk]
+    glasses = ChildSpec("glasses", aisle_argv("edge", *glasses_args), env=env)
+    return [_central(options), _hub(options, endpoint), glasses, _kiosk(options, endpoint)]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -218,10 +214,7 @@ class Store:
             where = f" (log {child.log_path})" if child.log_path else ""
             print(f"aisle store: {spec.name} started, pid {child.pid}{where}", flush=True)
             if spec.name == "hub":
-                print(
-                    f"aisle store: dashboard http://127.0.0.1:{self.options.hub_port}/dashboard",
-                    flush=True,
-                )
+                print(f"aisle store: dashboard {hub_url(self.options)}/dashboard", flush=True)
         return self._supervise()
 
     def _supervise(self) -> int:
