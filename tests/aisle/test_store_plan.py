@@ -1,4 +1,4 @@
-"""Tests the store's process plan: order, the kiosk in each mode, and no secret on a command line."""
+"""Tests the store's process plan: order, kiosk modes, and no secret on a command line."""
 
 from __future__ import annotations
 
