@@ -61,6 +61,7 @@ _BINARIZERS: Final = {
     "global": zxingcpp.Binarizer.GlobalHistogram,
     "fixed": zxingcpp.Binarizer.FixedThreshold,
 }
+_QR_ONLY: Final = zxingcpp.BarcodeFormats([zxingcpp.BarcodeFormat.QRCode])
 _ZXING_GS1_IDS: Final = frozenset({"]C1", "]Q3", "]Q4", "]d2", "]e0"})
 
 
@@ -184,6 +185,46 @@ class ZxingEngine:
             if read is not None:
                 reads.append(read)
         return reads
+
+    def find_undecoded_qr(self, gray: npt.NDArray[np.uint8]) -> list[QuadXY]:
+        """Corners of QR symbols zxing-cpp located in `gray` but could not decode, largest first.
+
+        Raises:
+            ValueError: if `gray` is not a non-empty 2-D uint8 image.
+        """
+        results = zxingcpp.read_barcodes(
+            check_gray(gray),
+            formats=_QR_ONLY,
+            try_rotate=self._try_harder,
+            try_downscale=self._try_harder,
+            try_invert=False,
+            return_errors=True,
+        )
+        quads = [_zxing_quad(result) for result in results if not result.valid]
+        return sorted(quads, key=_quad_area, reverse=True)
+
+    def decode_pure_qr(self, image: npt.NDArray[np.uint8]) -> BarcodeRead | None:
+        """Decodes a clean, axis-aligned QR rendering (zxing-cpp's pure mode), or returns None."""
+        results = zxingcpp.read_barcodes(
+            check_gray(image),
+            formats=_QR_ONLY,
+            try_rotate=False,
+            try_downscale=False,
+            try_invert=False,
+            is_pure=True,
+            text_mode=zxingcpp.TextMode.Plain,
+        )
+        for result in results:
+            if result.valid and result.text:
+                gs1 = result.content_type == zxingcpp.ContentType.GS1
+                return _try_read(result.text, "qr", self.name, (), gs1_flag=gs1)
+        return None
+
+
+def _quad_area(quad: QuadXY) -> float:
+    xs = [p[0] for p in quad]
+    ys = [p[1] for p in quad]
+    return 0.5 * abs(sum(xs[i] * ys[i - 1] - xs[i - 1] * ys[i] for i in range(len(quad))))
 
 
 def _zxing_quad(result: zxingcpp.Barcode) -> QuadXY:

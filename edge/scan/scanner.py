@@ -24,6 +24,7 @@ from edge.core.barcode import BarcodeRead
 from edge.scan import views as v
 from edge.scan.ballot import Ballot, BallotConfig
 from edge.scan.engines import BarcodeEngine, ZbarEngine, ZxingEngine
+from edge.scan.qr_rescue import RescueConfig, rescue_qr
 from edge.scan.regions import Region, find_linear_regions
 
 Variant = Callable[[v.View], v.View]
@@ -44,6 +45,9 @@ class ScannerConfig:
         max_upscale: largest enlargement of a crop.
         whole_frame_max_px: frames up to this size are also tried whole (they are crops already).
         zbar_cost: ZBar's cost per pixel relative to zxing-cpp's (measured ~6 on textured photos).
+        qr_rescue: effort spent resampling a QR code zxing-cpp located but could not decode
+            (None turns the rescue off).
+        max_qr_rescues: such QR codes tried per frame.
         probe_attempts: a region found by the localiser where this many attempts read nothing at
             all is abandoned (regions around reads, and small whole frames, get every attempt).
         ballot: when a read is trusted.
@@ -57,6 +61,8 @@ class ScannerConfig:
     whole_frame_max_px: int = 160_000
     zbar_cost: float = 6.0
     probe_attempts: int = 4
+    qr_rescue: RescueConfig | None = field(default_factory=RescueConfig)
+    max_qr_rescues: int = 2
     ballot: BallotConfig = field(default_factory=BallotConfig)
 
     def __post_init__(self) -> None:
@@ -102,7 +108,19 @@ class BarcodeScanner:
             budget -= self._try_region(ballot, candidate, budget, gated=gated)
             if budget <= 0 or _settled(ballot):
                 break
+        if not ballot.accepted() and self._config.qr_rescue is not None:
+            self._rescue_qr(ballot, gray)
         return ballot.accepted()
+
+    def _rescue_qr(self, ballot: Ballot, gray: npt.NDArray[np.uint8]) -> None:
+        for quad in self._zxing_full.find_undecoded_qr(gray)[: self._config.max_qr_rescues]:
+            read = rescue_qr(gray, quad, self._zxing.decode_pure_qr, self._config.qr_rescue)
+            if read is not None:
+                located = BarcodeRead(
+                    read.text, read.symbology, read.engine, read.gtin, read.gs1, read.raw_text, quad
+                )
+                ballot.add([located], view="zxing:qr-rescue", grid="rescue")
+                return
 
     def _candidates(
         self, gray: npt.NDArray[np.uint8], ballot: Ballot
