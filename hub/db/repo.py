@@ -7,6 +7,7 @@ effects land together.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,16 @@ from hub.db.codec import from_db_time, from_json, optional_time, to_db_time, to_
 from hub.domain.sequence import SeqDecision, SeqGap
 
 DEAD_LETTER_MAX_BYTES = 256 * 1024
+_IN_CHUNK = 500  # ids per `IN (...)` lookup, well under SQLite's variable limit
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """An accepted event about to be stored: the envelope, its digest and arrival time."""
+
+    envelope: Envelope
+    digest: str
+    received_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +138,18 @@ def device_seq_state(db: Database, device: str) -> tuple[int, list[SeqGap]]:
 
 
 def record_seq_decision(db: Database, device: str, decision: SeqDecision, now: datetime) -> None:
-    """Persists a seq decision: the device's last seq, a new gap, or a (partly) filled gap.
+    """Persists a seq decision: the device's last seq, a new gap, or a (partly) filled gap."""
+    _ensure_device(db, device)
+    db.execute("UPDATE devices SET last_seq = ? WHERE id = ?", [decision.last_seq, device])
+    record_gap_change(db, device, decision, now)
+
+
+def record_gap_change(db: Database, device: str, decision: SeqDecision, now: datetime) -> None:
+    """Persists the gap part of a seq decision: a new gap, or a (partly) filled one.
 
     A partly filled gap is marked filled and its remaining pieces are stored as new open gaps
     that keep the original detection time.
     """
-    _ensure_device(db, device)
-    db.execute("UPDATE devices SET last_seq = ? WHERE id = ?", [decision.last_seq, device])
     stamp = to_db_time(now)
     if decision.opened is not None:
         db.execute(
@@ -148,11 +164,68 @@ def record_seq_decision(db: Database, device: str, decision: SeqDecision, now: d
             [device, gap.from_seq, gap.to_seq],
         ).fetchone()
         db.execute("UPDATE seq_gaps SET filled = 1, filled_at = ? WHERE id = ?", [stamp, row[0]])
-        for piece in decision.remaining:
-            db.execute(
-                "INSERT INTO seq_gaps (device, from_seq, to_seq, detected_at) VALUES (?, ?, ?, ?)",
-                [device, piece.from_seq, piece.to_seq, row[1]],
+        db.conn.executemany(
+            "INSERT INTO seq_gaps (device, from_seq, to_seq, detected_at) VALUES (?, ?, ?, ?)",
+            [(device, piece.from_seq, piece.to_seq, row[1]) for piece in decision.remaining],
+        )
+
+
+def add_device_tally(
+    db: Database, device: str, *, last_seq: int, applied: int, duplicates: int, now: datetime
+) -> None:
+    """Adds one batch's counts to a device: its new last seq, events applied and duplicates."""
+    _ensure_device(db, device)
+    db.execute(
+        "UPDATE devices SET last_seq = ?, events_applied = events_applied + ?,"
+        " duplicates = duplicates + ?, last_seen = ? WHERE id = ?",
+        [last_seq, applied, duplicates, to_db_time(now), device],
+    )
+
+
+def find_event_digests(db: Database, event_ids: Sequence[str]) -> dict[str, str]:
+    """Returns the stored content digest of each of `event_ids` already applied."""
+    found: dict[str, str] = {}
+    for start in range(0, len(event_ids), _IN_CHUNK):
+        chunk = list(event_ids[start : start + _IN_CHUNK])
+        marks = ",".join("?" * len(chunk))
+        rows = db.execute(
+            f"SELECT id, content_sha256 FROM events WHERE id IN ({marks})", chunk
+        ).fetchall()
+        found.update((str(event_id), str(digest)) for event_id, digest in rows)
+    return found
+
+
+def insert_events(db: Database, rows: Sequence[EventRow]) -> None:
+    """Stores accepted events in the given order (their arrival positions follow it).
+
+    Raises:
+        sqlite3.IntegrityError: if an id is already stored (callers dedupe first).
+    """
+    stamps: dict[datetime, str] = {}
+    values = []
+    for row in rows:
+        received = stamps.get(row.received_at)
+        if received is None:
+            received = stamps[row.received_at] = to_db_time(row.received_at)
+        envelope = row.envelope
+        values.append(
+            (
+                envelope.id,
+                envelope.store,
+                envelope.device,
+                envelope.seq,
+                envelope.type,
+                to_db_time(envelope.ts),
+                received,
+                to_json(envelope.payload),
+                row.digest,
             )
+        )
+    db.conn.executemany(
+        "INSERT INTO events (id, store, device, seq, type, ts, received_at, payload,"
+        " content_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        values,
+    )
 
 
 def count_applied(db: Database, device: str, now: datetime) -> None:

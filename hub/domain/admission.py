@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+from datetime import UTC
 from typing import Literal
 
 from contracts.envelope import Envelope
@@ -27,8 +29,23 @@ def check_topic_matches(topic: DeviceTopic, envelope: Envelope, store_id: str) -
 
 
 def content_digest(envelope: Envelope) -> str:
-    """SHA-256 (hex) of the envelope's canonical JSON: equal for byte-different redeliveries."""
-    return hashlib.sha256(envelope.to_json_bytes()).hexdigest()
+    """SHA-256 (hex) of the envelope's canonical JSON: equal for byte-different redeliveries.
+
+    The bytes are those of `Envelope.to_json_bytes()` (sorted keys, compact, `ts` in UTC with
+    milliseconds and `Z`), built here without a pydantic dump: ingest computes one per event.
+    """
+    data = {
+        "v": envelope.v,
+        "id": envelope.id,
+        "store": envelope.store,
+        "device": envelope.device,
+        "seq": envelope.seq,
+        "ts": envelope.ts.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "type": envelope.type,
+        "payload": envelope.payload,
+    }
+    canonical = json.dumps(data, separators=(",", ":"), sort_keys=True).encode()
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def judge_duplicate(stored_digest: str | None, incoming_digest: str) -> DuplicateVerdict:

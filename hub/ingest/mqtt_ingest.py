@@ -1,18 +1,20 @@
 """Provides `MqttIngest`, the hub's only paho-mqtt code: subscribe to the store's device topics
-and hand each message to the `EventProcessor`.
+and hand each message to the `BatchWriter`, which commits batches through the `EventProcessor`.
 
 The session is persistent (clean_session=False) so the broker keeps QoS 1 events for the hub
-while it is down. Messages are acknowledged by hand, after they are committed or dead-lettered.
-A message whose processing failed unexpectedly is kept as a dead letter with the error (its
-bytes can be replayed); only if even that write fails is it left unacknowledged, for the broker
-to redeliver on the next session. Messages on topics the hub did not subscribe to are dropped
-with a warning (some brokers have delivered retained messages to non-matching subscribers).
+while it is down. paho 2.x runs with `manual_ack=True`: paho sends no PUBACK on its own, and the
+writer thread calls `client.ack(mid, qos)` for each message only after the transaction holding
+it committed (or its dead letter did). `ack` only queues a packet for paho's network thread, so
+calling it from the writer thread is safe. An ack is skipped for a message that arrived on an
+earlier connection: the broker redelivers it on the new session and dedupe drops it, whereas a
+PUBACK with an old packet id could acknowledge another message. Messages on topics the hub did
+not subscribe to are dropped with a warning (some brokers have delivered retained messages to
+non-matching subscribers).
 """
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 import ssl
 import threading
 
@@ -21,15 +23,18 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
-from contracts.topics import store_device_filter
+from contracts.topics import DeviceChannel, store_device_filter
 from hub.config import BrokerAddress
 from hub.ingest.processor import LOG_PAYLOAD_BYTES, EventProcessor, IngestCounters
+from hub.ingest.writer import MAX_BATCH, QUEUE_MAX, BatchWriter, Inbound
 
 logger = logging.getLogger(__name__)
 
 RECONNECT_MIN_DELAY_S = 1
 RECONNECT_MAX_DELAY_S = 30
 SUBSCRIBE_QOS = 1
+WRITER_STOP_S = 10.0
+SUBSCRIBED_CHANNELS: tuple[DeviceChannel, ...] = ("events", "state")
 
 
 def hub_client_id(store_id: str) -> str:
@@ -43,8 +48,10 @@ class MqttIngest:
     Args:
         broker: where the broker is and how to log in.
         store_id: this hub's store.
-        processor: applies each message (used from paho's network thread only).
+        processor: applies each batch (used from the writer thread only).
         keepalive_s: MQTT keepalive.
+        max_batch: most messages per transaction.
+        queue_max: most messages waiting for the writer before paho's thread is held back.
     """
 
     def __init__(
@@ -54,14 +61,20 @@ class MqttIngest:
         store_id: str,
         processor: EventProcessor,
         keepalive_s: int = 30,
+        max_batch: int = MAX_BATCH,
+        queue_max: int = QUEUE_MAX,
     ) -> None:
         self._broker = broker
         self._processor = processor
-        self._keepalive_s = keepalive_s
-        self._filters = (
-            store_device_filter(store_id, "events"),
-            store_device_filter(store_id, "state"),
+        self._session = 0  # connection generation, bumped on each CONNACK (paho's thread)
+        self._writer = BatchWriter(
+            processor, ack=self._ack, max_batch=max_batch, queue_max=queue_max
         )
+        self._keepalive_s = keepalive_s
+        self._filters = tuple(
+            store_device_filter(store_id, channel) for channel in SUBSCRIBED_CHANNELS
+        )
+        self._device_prefix = self._filters[0].removesuffix("+/events")
         self._connected = threading.Event()
         self._subscribed = threading.Event()
         self._client = self._make_client(hub_client_id(store_id))
@@ -98,14 +111,22 @@ class MqttIngest:
         """Waits until the subscriptions are acknowledged; returns False on timeout."""
         return self._subscribed.wait(timeout_s)
 
+    def queue_depth(self) -> int:
+        """Messages received and waiting for the writer."""
+        return self._writer.depth()
+
     def start(self) -> None:
-        """Connects in the background (paho's network thread, which also reconnects)."""
+        """Starts the writer, then connects in the background (paho's network thread, which
+        also reconnects)."""
+        self._writer.start()
         self._client.connect_async(self._broker.host, self._broker.port, self._keepalive_s)
         self._client.loop_start()
 
     def stop(self) -> None:
-        """Disconnects and stops the network thread."""
+        """Disconnects, stops the network thread, then the writer (what it has not committed
+        stays unacknowledged, for the broker to redeliver)."""
         self._client.disconnect()
+        self._writer.stop(timeout_s=WRITER_STOP_S)
         self._client.loop_stop()
         self._connected.clear()
 
@@ -120,6 +141,7 @@ class MqttIngest:
         if reason_code.is_failure:
             logger.warning("broker refused the hub: %s", reason_code)
             return
+        self._session += 1
         self._connected.set()
         logger.info(
             "connected to broker %s:%d session_present=%s",
@@ -159,35 +181,39 @@ class MqttIngest:
     def _on_message(self, client: mqtt.Client, userdata: object, message: mqtt.MQTTMessage) -> None:
         try:
             self._receive(message)
-        except Exception as exc:
+        except Exception:
             self._processor.counters.errors += 1
             logger.exception("ingest failed topic=%s mid=%d", message.topic, message.mid)
-            self._quarantine_failed(message, exc)
-
-    def _quarantine_failed(self, message: mqtt.MQTTMessage, exc: Exception) -> None:
-        reason = f"internal error: {type(exc).__name__}: {exc}"
-        try:
-            self._processor.quarantine(message.topic, reason, bytes(message.payload))
-        except sqlite3.Error:
-            logger.exception(
-                "could not keep the failed message, left unacknowledged topic=%s mid=%d",
-                message.topic,
-                message.mid,
-            )
-            return
-        if message.qos > 0:
-            self._client.ack(message.mid, message.qos)
 
     def _receive(self, message: mqtt.MQTTMessage) -> None:
         topic = message.topic
-        if not any(mqtt.topic_matches_sub(sub, topic) for sub in self._filters):
-            self._processor.counters.off_topic += 1
-            logger.warning(
-                "dropped message on a topic the hub did not subscribe to topic=%s payload=%r",
-                topic,
-                bytes(message.payload[:LOG_PAYLOAD_BYTES]),
-            )
-        else:
-            self._processor.handle(topic, bytes(message.payload))
-        if message.qos > 0:
-            self._client.ack(message.mid, message.qos)
+        item = Inbound(topic, bytes(message.payload), message.mid, message.qos, self._session)
+        if self._subscribed_to(topic):
+            self._writer.submit(item)
+            return
+        self._processor.counters.off_topic += 1
+        logger.warning(
+            "dropped message on a topic the hub did not subscribe to topic=%s payload=%r",
+            topic,
+            item.payload[:LOG_PAYLOAD_BYTES],
+        )
+        self._ack(item)
+
+    def _subscribed_to(self, topic: str) -> bool:
+        """Whether `topic` matches one of the hub's filters (`aisle/<store>/dev/+/<channel>`)."""
+        head, _, rest = topic.rpartition("/")
+        return (
+            head.startswith(self._device_prefix)
+            and "/" not in head[len(self._device_prefix) :]
+            and len(head) > len(self._device_prefix)
+            and rest in SUBSCRIBED_CHANNELS
+        )
+
+    def _ack(self, item: Inbound) -> None:
+        """Acknowledges a durable message to the broker (any thread; paho queues the packet)."""
+        if item.qos == 0:
+            return
+        if item.session != self._session:
+            self._processor.counters.stale_acks_skipped += 1
+            return
+        self._client.ack(item.mid, item.qos)
