@@ -5,6 +5,7 @@ Tree (store and device ids match `^[A-Za-z0-9_-]{1,64}$`):
     aisle/{store}/dev/{device}/state    device -> all, retained, last will `offline`
     aisle/{store}/dev/{device}/cmd      hub -> device, QoS 1
     aisle/{store}/dev/{device}/answer   hub -> device, short answers (glasses HUD)
+    aisle/{store}/dev/{device}/index    device -> hub, index manifest/chunk requests
     aisle/{store}/catalog/{name}        hub -> devices, retained manifests and deltas
 """
 
@@ -17,8 +18,8 @@ from contracts.errors import ContractError
 from contracts.ids import check_identifier
 
 ROOT = "aisle"
-DeviceChannel = Literal["events", "state", "cmd", "answer"]
-DEVICE_CHANNELS: tuple[DeviceChannel, ...] = ("events", "state", "cmd", "answer")
+DeviceChannel = Literal["events", "state", "cmd", "answer", "index"]
+DEVICE_CHANNELS: tuple[DeviceChannel, ...] = ("events", "state", "cmd", "answer", "index")
 
 
 def device_topic(store: str, device: str, channel: DeviceChannel) -> str:
