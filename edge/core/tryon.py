@@ -71,10 +71,14 @@ class BodyGeometry:
         return float(np.linalg.norm(mid_h - mid_s))
 
 
-def body_geometry(xy: npt.ArrayLike, scores: npt.ArrayLike) -> BodyGeometry | None:
+def body_geometry(
+    xy: npt.ArrayLike, scores: npt.ArrayLike, *, trust_hips: bool | None = None
+) -> BodyGeometry | None:
     """Returns the body of 17 MoveNet-ordered keypoints, or None when the shoulders are not seen.
 
     Hips out of view (or implausible) are placed below the shoulders at `TORSO_PER_SHOULDER`.
+    `trust_hips` overrides the hips' score test (callers keep it steady with hysteresis, so the
+    hips do not flip between detected and estimated from frame to frame).
     """
     pts = np.array(xy, dtype=np.float64)
     sc = np.array(scores, dtype=np.float64)
@@ -86,7 +90,8 @@ def body_geometry(xy: npt.ArrayLike, scores: npt.ArrayLike) -> BodyGeometry | No
     down = np.array([-axis[1], axis[0]])
     mid_s, mid_h = (ls + rs) / 2, (pts[11] + pts[12]) / 2
     torso = float(np.dot(mid_h - mid_s, down))
-    estimated = min(sc[11], sc[12]) < MIN_SCORE or not 0.8 < torso / width < 2.5
+    seen = min(sc[11], sc[12]) >= MIN_SCORE if trust_hips is None else trust_hips
+    estimated = not seen or not 0.8 < torso / width < 2.5
     if estimated:
         hip_mid = mid_s + down * width * TORSO_PER_SHOULDER
         pts[11], pts[12] = hip_mid + axis * width * 0.4, hip_mid - axis * width * 0.4

@@ -60,12 +60,18 @@ def postprocess_selfie(raw: FloatArray, size_wh: tuple[int, int]) -> FloatArray:
 
 
 def nearest_person(
-    prob: FloatArray, *, threshold: float = 0.5, min_area_fraction: float = MIN_PERSON_AREA_FRACTION
+    prob: FloatArray,
+    *,
+    frame_wh: tuple[int, int] | None = None,
+    threshold: float = 0.5,
+    min_area_fraction: float = MIN_PERSON_AREA_FRACTION,
 ) -> PersonBlob | None:
     """Returns the largest person blob of a probability mask, or None when no blob is big enough.
 
     Args:
-        prob: (H, W) float32 person probability.
+        prob: (h, w) float32 person probability, at model or frame resolution (blobs are found
+            at this resolution, which is much cheaper at the model's 256x256).
+        frame_wh: frame size the blob's box and mask are returned at; defaults to prob's size.
         threshold: probability above which a pixel is a person.
         min_area_fraction: smallest blob, as a fraction of the frame, that counts as a person.
     """
@@ -81,9 +87,21 @@ def nearest_person(
         return None
     x, y, w, h = (int(v) for v in stats[best, :4])
     # Keep soft edges: dilate the chosen blob a little and take the probabilities inside it.
-    region = cv2.dilate((labels == best).astype(np.uint8), np.ones((5, 5), np.uint8))
+    region = cv2.dilate((labels == best).astype(np.uint8), np.ones((3, 3), np.uint8))
     mask = (prob * region).astype(np.float32)
-    return PersonBlob(box_xyxy=(x, y, x + w, y + h), area_fraction=area_fraction, mask=mask)
+    out_w, out_h = frame_wh or (prob.shape[1], prob.shape[0])
+    sx, sy = out_w / prob.shape[1], out_h / prob.shape[0]
+    if (out_w, out_h) != (prob.shape[1], prob.shape[0]):
+        mask = np.asarray(
+            cv2.resize(mask, (out_w, out_h), interpolation=cv2.INTER_LINEAR), np.float32
+        )
+    box = (
+        int(x * sx),
+        int(y * sy),
+        min(out_w, round((x + w) * sx)),
+        min(out_h, round((y + h) * sy)),
+    )
+    return PersonBlob(box_xyxy=box, area_fraction=area_fraction, mask=mask)
 
 
 class SelfieSegmenter:
@@ -96,5 +114,10 @@ class SelfieSegmenter:
     def segment(self, bgr: npt.NDArray[np.uint8]) -> FloatArray:
         """Returns the (H, W) float32 person probability of a BGR frame."""
         h, w = bgr.shape[:2]
-        raw = self._model.run_one(preprocess_selfie(bgr))[0]
-        return postprocess_selfie(raw, (w, h))
+        return postprocess_selfie(self._model.run_one(preprocess_selfie(bgr))[0], (w, h))
+
+    def segment_small(self, bgr: npt.NDArray[np.uint8]) -> FloatArray:
+        """Returns the (256, 256) float32 person probability (stretched over the frame)."""
+        return postprocess_selfie(
+            self._model.run_one(preprocess_selfie(bgr))[0], (SELFIE_INPUT, SELFIE_INPUT)
+        )

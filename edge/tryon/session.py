@@ -36,6 +36,8 @@ HINT_NO_PERSON = "Step in front of the screen to try it on"
 HINT_NO_SHOULDERS = "Face the screen so both shoulders show"
 HINT_NO_FACE = "Look at the screen to try it on"
 PERSON_ROI_MARGIN = 1.1
+HIPS_SEEN_SCORE = 0.5  # hysteresis: hips count as seen above this score...
+HIPS_LOST_SCORE = 0.2  # ...and as lost only below this one
 
 
 class TryOnSettings(BaseModel):
@@ -45,7 +47,7 @@ class TryOnSettings(BaseModel):
 
     size: str = Field(default="M", description="garment size: XS, S, M, L or XL")
     min_cutoff_hz: float = Field(default=1.0, gt=0, description="One Euro cutoff at rest, Hz")
-    beta: float = Field(default=0.02, ge=0, description="One Euro speed coefficient, per px/s")
+    beta: float = Field(default=0.1, ge=0, description="One Euro speed coefficient, per px/s")
     max_stills: int = Field(default=4, ge=0, le=16, description="stills kept in memory at most")
 
 
@@ -96,6 +98,7 @@ class TryOnSession:
         self._check_models(asset)
         config = OneEuroConfig(min_cutoff_hz=self._settings.min_cutoff_hz, beta=self._settings.beta)
         self._filter = OneEuroFilter(config)
+        self._hips_trusted = False
         self._last: npt.NDArray[np.uint8] | None = None
         self._stills: list[npt.NDArray[np.uint8]] = []
 
@@ -130,12 +133,13 @@ class TryOnSession:
             result = self._process_body(frame)
         if result.plan is None:
             self._filter.reset()  # start afresh when the person comes back
+            self._hips_trusted = False
         self._last = result.image
         return result
 
     def _process_body(self, frame: Frame) -> TryOnResult:
-        prob = self._models.segmenter.segment(frame.image)
-        blob = nearest_person(prob)
+        prob = self._models.segmenter.segment_small(frame.image)
+        blob = nearest_person(prob, frame_wh=frame.size_wh)
         if blob is None:
             return TryOnResult(image=frame.image.copy(), hint=HINT_NO_PERSON)
         x0, y0, x1, y1 = (float(v) for v in blob.box_xyxy)
@@ -146,7 +150,11 @@ class TryOnSession:
                 image=frame.image.copy(), hint=HINT_NO_SHOULDERS, raw_xy=keypoints.xy
             )
         smooth = self._filter(keypoints.xy, frame.t_ms / 1000.0)
-        body = body_geometry(smooth, keypoints.scores)
+        hip_score = float(min(keypoints.scores[11], keypoints.scores[12]))
+        self._hips_trusted = hip_score >= (
+            HIPS_LOST_SCORE if self._hips_trusted else HIPS_SEEN_SCORE
+        )
+        body = body_geometry(smooth, keypoints.scores, trust_hips=self._hips_trusted)
         if body is None:
             return TryOnResult(
                 image=frame.image.copy(), hint=HINT_NO_SHOULDERS, raw_xy=keypoints.xy
