@@ -38,8 +38,9 @@ Decoder = Callable[[Gray], list[Reading]]
 
 @dataclass(frozen=True, slots=True)
 class Sample:
-    """One manifest row: image path, format and expected text (empty for `none`)."""
+    """One manifest row: file as written, image path, format and expected text (empty: `none`)."""
 
+    file: str
     path: Path
     format: str
     expected: str
@@ -135,7 +136,7 @@ def load_manifest(path: Path, *, limit: int | None = None) -> list[Sample]:
             continue
         per_format[fmt] = per_format.get(fmt, 0) + 1
         expected = "" if fmt == "none" else row["expected_text"]
-        samples.append(Sample(path.parent / row["file"], fmt, expected))
+        samples.append(Sample(row["file"], path.parent / row["file"], fmt, expected))
     return samples
 
 
@@ -221,7 +222,11 @@ def score(
 
 
 def run(
-    samples: Sequence[Sample], decoders: dict[str, Decoder], *, misses: list[str] | None = None
+    samples: Sequence[Sample],
+    decoders: dict[str, Decoder],
+    *,
+    misses: list[str] | None = None,
+    unreadable: list[str] | None = None,
 ) -> dict[str, dict[str, Tally]]:
     """Runs every decoder on every image; returns format -> system -> tally.
 
@@ -229,12 +234,15 @@ def run(
         samples: the images.
         decoders: system name -> decoder.
         misses: when given, receives one line per image a decoder got wrong or missed.
+        unreadable: when given, receives the manifest name of each image OpenCV cannot load
+            (such images are left out of every count).
     """
     tallies: dict[str, dict[str, Tally]] = {}
     for sample in samples:
         image = cv2.imread(str(sample.path), cv2.IMREAD_COLOR)
         if image is None:
-            print(f"aisle bench barcode: cannot read {sample.path}", file=sys.stderr)
+            if unreadable is not None:
+                unreadable.append(sample.file)
             continue
         gray = to_gray(np.asarray(image, dtype=np.uint8))
         per_system = tallies.setdefault(sample.format, {name: Tally() for name in decoders})
@@ -251,14 +259,14 @@ def run(
     return tallies
 
 
-def report(tallies: dict[str, dict[str, Tally]]) -> dict[str, object]:
+def report(tallies: dict[str, dict[str, Tally]], unreadable: list[str]) -> dict[str, object]:
     """Builds the benchmark's JSON object."""
     formats: dict[str, object] = {}
     for fmt, per_system in sorted(tallies.items()):
         entry: dict[str, object] = {"n": next(iter(per_system.values())).n}
         entry.update({name: tally.as_dict() for name, tally in per_system.items()})
         formats[fmt] = entry
-    return {"formats": formats, "threads": 1}
+    return {"formats": formats, "unreadable": unreadable, "threads": 1}
 
 
 def format_table(result: dict[str, object]) -> str:
@@ -311,7 +319,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "zxing": zxing_decoder,
     }
     misses: list[str] = []
-    result = report(run(samples, decoders, misses=misses))
+    unreadable: list[str] = []
+    result = report(run(samples, decoders, misses=misses, unreadable=unreadable), unreadable)
+    for name in unreadable:
+        print(f"aisle bench barcode: cannot read {name}; left out", file=sys.stderr)
     if args.verbose:
         print("\n".join(misses), file=sys.stderr)
     print(json.dumps(result, ensure_ascii=False) if args.json else format_table(result))
