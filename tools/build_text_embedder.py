@@ -113,6 +113,23 @@ def tokenizer_agreement(texts: list[str], vocab_path: Path) -> dict[str, Any]:
     return {"texts": len(texts), "mismatched": len(mismatched)}
 
 
+GOLDEN = REPO_ROOT / "tests" / "fixtures" / "text" / "wordpiece_golden.json"
+
+
+def write_golden(texts: list[str]) -> None:
+    """Writes the package tokenizer's ids for the texts (the tokenizer test's fixture)."""
+    import json
+
+    from tokenizers import Tokenizer
+
+    reference = Tokenizer.from_file(str(package_dir() / "tokenizer.json"))
+    reference.no_padding()
+    rows = [{"text": text, "ids": reference.encode(text).ids} for text in texts]
+    GOLDEN.parent.mkdir(parents=True, exist_ok=True)
+    lines = ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows)
+    GOLDEN.write_text(f"[\n{lines}\n]\n", encoding="utf-8")
+
+
 def entry(measured: dict[str, Any]) -> dict[str, Any]:
     """The manifest entry of the INT8 model."""
     dims = ["batch", "sequence"]
@@ -219,8 +236,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--grocery", type=Path, default=REPO_ROOT.parent / "shared" / "data" / "grocery"
     )
+    parser.add_argument(
+        "--golden-only", action="store_true", help="only rewrite the tokenizer test fixture"
+    )
     parser.add_argument("--work-dir", type=Path, default=REPO_ROOT / "var" / "build_text")
     args = parser.parse_args(argv)
+    if args.golden_only:
+        write_golden(EXTRA_TEXTS + grocery_texts(args.grocery)[::20])
+        return 0
     args.work_dir.mkdir(parents=True, exist_ok=True)
     fp32_path = args.work_dir / "all_minilm_l6_v2_fp32.onnx"
     int8_path = REPO_ROOT / "models" / FILE

@@ -1,0 +1,240 @@
+"""Provides `aisle bench search`: photo-search recall and latency, aisle vs baselines, in one run.
+
+Methods, all scored through aisle's int8 index and exact search:
+- `histogram`: HSV colour histogram (Hellinger), the weakest baseline;
+- `plain`: global-average-pooled ImageNet features of EfficientNet-Lite0 fp32, cosine;
+- `aisle_fp32` / `aisle_int8`: the same model (fp32 / static INT8) with the projection that the
+  index builder fits from the reference photos (`train` rows) and catalog images, never queries.
+Recall for (a) query photo -> the product's catalog image and (b) -> per-product centroid of its
+reference photos + catalog image. Latency: one query end to end (preprocess, INT8 embedding,
+projection, exact search) at 10,000 and 100,000 products, the gallery padded with distractors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aisle.bench.search_data import (
+    F32,
+    Dataset,
+    Image,
+    colour_histogram,
+    evaluate,
+    load_dataset,
+    product_centroids,
+    read_images,
+)
+from edge.core.projection import Projection, fit_projection, normalise
+from edge.core.search import SearchConfig, build_index, calibrate_threshold, search
+from edge.inference.detector import ObjectDetector
+from edge.inference.embedder import ImageEmbedder
+from edge.inference.runtime import RuntimeConfig, load_model
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+MODEL = "efficientnet_lite0"
+
+
+def fit_for(features: F32, data: Dataset, rows: np.ndarray[Any, Any] | None = None) -> Projection:
+    """Fits the projection on reference photos (`train`, or the given subset) + catalog images."""
+    train = data.mask("train") if rows is None else rows
+    iconic = np.nonzero(data.mask("gallery_iconic"))[0]
+    anchors = features[iconic[np.argsort(data.labels[iconic])]]
+    return fit_projection(features[train], data.labels[train], anchors)
+
+
+def _distractors(space: F32, count: int, seed: int = 0) -> F32:
+    """Unit vectors near real gallery embeddings (mixes of two plus noise), `count` rows."""
+    rng = np.random.default_rng(seed)
+    first = space[rng.integers(0, len(space), count)]
+    second = space[rng.integers(0, len(space), count)]
+    noise = rng.standard_normal(first.shape).astype(np.float32) * 0.05
+    return normalise(first + rng.uniform(0.2, 0.8, (count, 1)).astype(np.float32) * second + noise)
+
+
+def _percentiles(times_ms: Sequence[float]) -> dict[str, float]:
+    ordered = sorted(times_ms)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return {"p50": round(statistics.median(ordered), 2), "p95": round(p95, 2)}
+
+
+def measure_latency(
+    embedder: ImageEmbedder,
+    projection: Projection,
+    gallery: F32,
+    queries: Sequence[Image],
+    sizes: Sequence[int],
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """End-to-end and search-only query latency at each gallery size (products)."""
+    total: dict[str, dict[str, float]] = {}
+    search_only: dict[str, dict[str, float]] = {}
+    config = SearchConfig()
+    for size in sizes:
+        rows = np.concatenate([gallery, _distractors(gallery, max(0, size - len(gallery)))])
+        index = build_index(
+            rows, np.arange(len(rows)), [str(i) for i in range(len(rows))], [True] * len(rows)
+        )
+        times, searches = [], []
+        for image in queries:
+            start = time.perf_counter()
+            query = projection.apply(embedder.embed(image))
+            middle = time.perf_counter()
+            search(index, query, config)
+            end = time.perf_counter()
+            times.append((end - start) * 1000.0)
+            searches.append((end - middle) * 1000.0)
+        total[str(size)] = _percentiles(times)
+        search_only[str(size)] = _percentiles(searches)
+    return total, search_only
+
+
+def abstention(features: F32, data: Dataset, target_precision: float) -> dict[str, float]:
+    """Calibrates the threshold on held-out reference photos, then applies it to the queries.
+
+    The projection is refitted on half the reference photos (every other one per product) and the
+    threshold is chosen on the other half, so no query is used.
+    """
+    train = np.nonzero(data.mask("train"))[0]
+    fit_rows, calib_rows = train[0::2], train[1::2]
+    fit_mask = np.zeros(len(data.labels), dtype=np.bool_)
+    fit_mask[fit_rows] = True
+    projection = fit_for(features, data, fit_mask)
+    space = projection.apply(features)
+    iconic = data.mask("gallery_iconic")
+    gallery = space[iconic][np.argsort(data.labels[iconic])]
+    scores_calib = space[calib_rows] @ gallery.T
+    correct = scores_calib.argmax(1) == data.labels[calib_rows]
+    threshold = calibrate_threshold(scores_calib.max(1), correct, target_precision)
+    query = data.mask("query")
+    scores = space[query] @ gallery.T
+    accepted = scores.max(1) >= threshold
+    right = scores.argmax(1) == data.labels[query]
+    return {
+        "target_precision": target_precision,
+        "threshold": round(threshold, 4),
+        "answered": round(float(accepted.mean()), 4),
+        "precision_answered": round(float(right[accepted].mean()) if accepted.any() else 1.0, 4),
+        "recall_at_1_all": round(float(right.mean()), 4),
+    }
+
+
+def crop_recall(
+    detector: ObjectDetector,
+    embedder: ImageEmbedder,
+    projection: Projection,
+    images: Sequence[Image],
+    data: Dataset,
+    features: F32,
+) -> dict[str, float]:
+    """(a)/(b) recall with query photos cropped to their main object (gallery unchanged)."""
+    query = np.nonzero(data.mask("query"))[0]
+    cropped = features.copy()
+    for row in query:
+        cropped[row] = embedder.embed(detector.crop_main_object(images[int(row)]))
+    return evaluate(cropped, data, projection.apply)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Runs every method and the latency measurement; returns the JSON document."""
+    data = load_dataset(args.manifest, args.query_role)
+    images = read_images(data.paths)
+    runtime = RuntimeConfig(intra_op_threads=args.threads)
+    methods = {
+        "histogram": evaluate(np.stack([colour_histogram(i) for i in images]), data, normalise)
+    }
+    feats, projections, embedders = {}, {}, {}
+    for precision in ("fp32", "int8"):
+        embedders[precision] = ImageEmbedder(
+            load_model(args.models, f"{MODEL}_{precision}", config=runtime)
+        )
+        feats[precision] = embedders[precision].embed_many(images)
+        projections[precision] = fit_for(feats[precision], data)
+    methods["plain"] = evaluate(feats["fp32"], data, normalise)
+    for precision in ("fp32", "int8"):
+        methods[f"aisle_{precision}"] = evaluate(
+            feats[precision], data, projections[precision].apply
+        )
+    space = projections["int8"].apply(feats["int8"])
+    reference = data.mask("train") | data.mask("gallery_iconic")
+    gallery = product_centroids(space[reference], data.labels[reference], data.products)
+    query_images = [images[i] for i in np.nonzero(data.mask("query"))[0]][: args.latency_queries]
+    latency, search_only = measure_latency(
+        embedders["int8"], projections["int8"], gallery, query_images, args.sizes
+    )
+    detector = ObjectDetector(load_model(args.models, "yolox_nano", config=runtime))
+    extras = {
+        "aisle_int8_query_crop_yolox": crop_recall(
+            detector, embedders["int8"], projections["int8"], images, data, feats["int8"]
+        ),
+        "abstention_aisle_int8_iconic": abstention(feats["int8"], data, args.target_precision),
+        "search_only_latency_ms": search_only,
+        "index": "int8 rows with per-row scale, 128-d, exact scan; one row per product",
+        "queries": int(data.mask("query").sum()),
+        "products": data.products,
+        "reference_photos": int(data.mask("train").sum()),
+        "threads": args.threads,
+    }
+    return {"methods": methods, "latency_ms": latency, "extras": extras}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="aisle bench search", description=__doc__.splitlines()[0])
+    parser.add_argument("--manifest", type=Path, required=True, help="dataset manifest.csv")
+    parser.add_argument("--query-role", default="val", help="role of the query rows")
+    parser.add_argument("--json", action="store_true", help="print one JSON object only")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=REPO_ROOT / "models" / "manifest.json",
+        help="models/manifest.json",
+    )
+    parser.add_argument(
+        "--sizes",
+        type=int,
+        nargs="+",
+        default=[10_000, 100_000],
+        help="gallery sizes (products) for the latency measurement",
+    )
+    parser.add_argument("--latency-queries", type=int, default=100, help="queries timed per size")
+    parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
+    parser.add_argument(
+        "--target-precision",
+        type=float,
+        default=0.9,
+        help="precision the abstention threshold is calibrated for",
+    )
+    return parser
+
+
+def _table(result: dict[str, Any]) -> str:
+    lines = [f"{'method':<12} {'iconic@1':>9} {'iconic@5':>9} {'ref@1':>7} {'ref@5':>7}"]
+    for name, row in result["methods"].items():
+        lines.append(
+            f"{name:<12} {row['iconic_r1']:>9.3f} {row['iconic_r5']:>9.3f} "
+            f"{row['reference_r1']:>7.3f} {row['reference_r5']:>7.3f}"
+        )
+    for size, row in result["latency_ms"].items():
+        lines.append(f"latency at {size} products: p50 {row['p50']} ms, p95 {row['p95']} ms")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Runs the benchmark; exits 2 on unreadable input."""
+    args = _parser().parse_args(argv)
+    try:
+        result = run(args)
+    except (FileNotFoundError, ValueError, KeyError) as exc:
+        print(f"aisle bench search: {exc}", file=sys.stderr)
+        return 2
+    if not args.json:
+        print(_table(result))
+    print(json.dumps(result, indent=None if args.json else 2))
+    return 0
