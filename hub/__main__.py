@@ -36,10 +36,14 @@ from hub.config import (
     read_settings_file,
     resolve_broker,
 )
+from hub.db import orders
 from hub.db.connection import open_database
+from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigInvalid, SeedStockInvalid
 from hub.ingest.mqtt_ingest import MqttIngest
 from hub.ingest.processor import EventProcessor
+from hub.outbox.sender import OutboxSender
+from hub.pickup.sweeper import ReservationSweeper
 from hub.stock.seed import apply_stock_seed, load_stock_seed
 
 logger = logging.getLogger("hub")
@@ -128,11 +132,54 @@ class Workers:
     sync_thread: threading.Thread
     stop: threading.Event
     notifier: EventNotifier
+    outbox: OutboxSender
+    outbox_thread: threading.Thread
+    sweeper_thread: threading.Thread
+
+
+def build_outbox_sender(settings: HubSettings) -> OutboxSender:
+    """The central-outbox sender, on its own database connection and central client."""
+    base_s = settings.outbox_retry_base_s
+    return OutboxSender(
+        CentralClient(settings.central_url, timeout_s=settings.central_timeout_s),
+        open_database(settings.db_path, run_migrations=False),
+        clock=utc_now,
+        policy=RetryPolicy(base_s, max(base_s, settings.outbox_retry_max_s)),
+        handlers={orders.ORDER_KIND: orders.apply_central_result},
+    )
+
+
+def _thread(target: Callable[..., None], name: str, **kwargs: Any) -> threading.Thread:
+    thread = threading.Thread(target=target, kwargs=kwargs, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def start_pickup_and_outbox(
+    settings: HubSettings, stop: threading.Event, notifier: EventNotifier
+) -> tuple[OutboxSender, threading.Thread, threading.Thread]:
+    """Starts the central-outbox sender and the reservation expiry sweeper (a thread each)."""
+    sender = build_outbox_sender(settings)
+    sweeper = ReservationSweeper(
+        open_database(settings.db_path, run_migrations=False),
+        clock=utc_now,
+        on_change=notifier.notify,
+    )
+    outbox_thread = _thread(
+        sender.run_forever, "central-outbox", stop=stop, idle_s=settings.outbox_idle_s
+    )
+    sweeper_thread = _thread(
+        sweeper.run_forever,
+        "reservation-sweeper",
+        stop=stop,
+        interval_s=settings.reservation_sweep_interval_s,
+    )
+    return sender, outbox_thread, sweeper_thread
 
 
 def start_workers(settings: HubSettings, broker: BrokerAddress) -> Workers:
-    """Starts ingest (paho's thread) and catalog sync (its own thread), each with its own
-    database connection."""
+    """Starts ingest (paho's thread), catalog sync, the central outbox and the reservation
+    sweeper (a thread each), each with its own database connection."""
     notifier = EventNotifier()
     processor = EventProcessor(
         open_database(settings.db_path, run_migrations=False),
@@ -154,22 +201,21 @@ def start_workers(settings: HubSettings, broker: BrokerAddress) -> Workers:
         page_limit=settings.catalog_page_limit,
     )
     stop = threading.Event()
-    thread = threading.Thread(
-        target=sync.run_forever,
-        args=(stop,),
-        kwargs={"interval_s": settings.catalog_sync_interval_s},
-        name="catalog-sync",
-        daemon=True,
+    thread = _thread(
+        sync.run_forever, "catalog-sync", stop=stop, interval_s=settings.catalog_sync_interval_s
     )
-    thread.start()
-    return Workers(ingest, thread, stop, notifier)
+    sender, outbox_thread, sweeper_thread = start_pickup_and_outbox(settings, stop, notifier)
+    return Workers(ingest, thread, stop, notifier, sender, outbox_thread, sweeper_thread)
 
 
 def stop_workers(workers: Workers, *, join_timeout_s: float) -> None:
     """Stops live streams, catalog sync and ingest."""
     workers.notifier.close()
     workers.stop.set()
+    workers.outbox.wake()
     workers.sync_thread.join(join_timeout_s)
+    workers.outbox_thread.join(join_timeout_s)
+    workers.sweeper_thread.join(join_timeout_s)
     workers.ingest.stop()
 
 
@@ -245,6 +291,7 @@ def run_hub(settings: HubSettings, broker: BrokerAddress) -> int:
                 db,
                 notifier=workers.notifier,
                 broker_connected=workers.ingest.is_connected,
+                outbox_wake=workers.outbox.wake,
             )
             serve(app, settings)
         finally:

@@ -89,6 +89,27 @@ class HubSettings(SettingsModel):
     catalog_page_limit: int = Field(
         default=500, ge=1, le=10_000, description="changes asked for per change-feed page"
     )
+    outbox_retry_base_s: float = Field(
+        default=1.0, gt=0, le=3600, description="wait after a first failed send to central, s"
+    )
+    outbox_retry_max_s: float = Field(
+        default=60.0, gt=0, le=86_400, description="cap of the outbox's exponential backoff, s"
+    )
+    outbox_idle_s: float = Field(
+        default=30.0, gt=0, le=3600, description="longest sleep of the outbox sender when idle, s"
+    )
+    reservation_hold_s: float = Field(
+        default=7200.0, gt=0, le=30 * 86_400, description="how long a pickup reservation holds, s"
+    )
+    reservation_safety_buffer_units: int = Field(
+        default=2,
+        ge=0,
+        le=1000,
+        description="units per product kept unreserved while central is unreachable",
+    )
+    reservation_sweep_interval_s: float = Field(
+        default=15.0, gt=0, le=3600, description="pause between two expiry sweeps, s"
+    )
     seed_stock_path: Path | None = Field(
         default=None,
         description="JSON file of initial store stock, applied once as receipt movements",

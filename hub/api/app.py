@@ -6,15 +6,27 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlite_utils import Database
 
+from contracts.orders import Refusal
 from hub.api.deps import HubServices, get_services
 from hub.api.notifier import EventNotifier
-from hub.api.routes import cards, dashboard, devices, events, health
+from hub.api.routes import (
+    cards,
+    dashboard,
+    devices,
+    events,
+    health,
+    orders,
+    outbox,
+    reservations,
+)
 from hub.config import HubSettings
+from hub.errors import RequestRefused
 
 API_DIR = Path(__file__).resolve().parent
 
@@ -27,6 +39,18 @@ def _never_connected() -> bool:
     return False
 
 
+def _nothing() -> None:
+    return None
+
+
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    """Answers a refused request with its status and a `Refusal` body."""
+    if not isinstance(exc, RequestRefused):
+        raise exc
+    body = Refusal(code=exc.code, message=str(exc))
+    return JSONResponse(status_code=exc.status, content=body.model_dump(mode="json"))
+
+
 def create_app(
     settings: HubSettings,
     db: Database,
@@ -34,6 +58,7 @@ def create_app(
     notifier: EventNotifier | None = None,
     broker_connected: Callable[[], bool] = _never_connected,
     clock: Callable[[], datetime] = _utc_now,
+    outbox_wake: Callable[[], None] = _nothing,
 ) -> FastAPI:
     """Builds the hub's HTTP app over one database connection.
 
@@ -45,6 +70,7 @@ def create_app(
         notifier: the notifier ingest wakes on each commit (a fresh one if omitted).
         broker_connected: reports whether ingest holds a broker session.
         clock: returns the current UTC time.
+        outbox_wake: wakes the central-outbox sender after an order is queued.
     """
     services = HubServices(
         settings=settings,
@@ -53,6 +79,7 @@ def create_app(
         broker_connected=broker_connected,
         clock=clock,
         templates=Jinja2Templates(directory=API_DIR / "templates"),
+        outbox_wake=outbox_wake,
     )
     app = FastAPI(title=f"aisle hub ({settings.store_id})", version="1")
 
@@ -60,7 +87,8 @@ def create_app(
         return services
 
     app.dependency_overrides[get_services] = provide_services
-    for module in (cards, devices, events, health, dashboard):
+    app.add_exception_handler(RequestRefused, _refused)
+    for module in (cards, devices, events, health, dashboard, reservations, orders, outbox):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")
     return app

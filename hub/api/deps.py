@@ -32,6 +32,7 @@ class HubServices:
         broker_connected: tells whether ingest holds a broker session.
         clock: returns the current UTC time.
         templates: the dashboard's Jinja2 templates.
+        outbox_wake: tells the central-outbox sender that a write was queued.
     """
 
     settings: HubSettings
@@ -40,6 +41,7 @@ class HubServices:
     broker_connected: Callable[[], bool]
     clock: Callable[[], datetime]
     templates: Jinja2Templates
+    outbox_wake: Callable[[], None] = lambda: None
 
 
 async def get_services() -> HubServices:

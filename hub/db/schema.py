@@ -249,6 +249,51 @@ def _m0004_central_outbox(db: Database) -> None:
     _run(db, _OUTBOX_TABLES)
 
 
+_ORDER_TABLES = (
+    """
+    CREATE TABLE reservations (
+        id TEXT PRIMARY KEY,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        request_sha256 TEXT NOT NULL,
+        pickup_code TEXT NOT NULL,
+        gtin TEXT NOT NULL CHECK (length(gtin) = 14),
+        quantity INTEGER NOT NULL CHECK (quantity >= 1),
+        device TEXT NOT NULL,
+        state TEXT NOT NULL
+            CHECK (state IN ('new', 'ready', 'picked_up', 'expired', 'cancelled')),
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX reservations_open ON reservations (state, expires_at)",
+    """
+    CREATE TABLE delivery_orders (
+        id TEXT PRIMARY KEY,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        request_sha256 TEXT NOT NULL,
+        device TEXT NOT NULL,
+        lines TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('queued', 'accepted', 'failed')),
+        outbox_key TEXT NOT NULL UNIQUE,
+        central_order_id TEXT,
+        currency TEXT,
+        total_cents INTEGER,
+        delivery_days INTEGER,
+        failure_reason TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX delivery_orders_state ON delivery_orders (state, created_at)",
+)
+
+
+@migrations(name="0005_reservations_orders")
+def _m0005_reservations_orders(db: Database) -> None:
+    _run(db, _ORDER_TABLES)
+
+
 def migrate(db: Database) -> list[str]:
     """Applies every pending migration, in order, each in its own transaction.
 

@@ -39,11 +39,13 @@ class Delivery:
         result: `delivered` (2xx) or `permanent` (central refused it).
         status_code: central's HTTP status.
         body: central's answer text (e.g. the accepted order as JSON).
+        at: when central answered (the hub's clock).
     """
 
     result: AttemptResult
     status_code: int
     body: str
+    at: datetime
 
 
 ResultHandler = Callable[[Database, OutboxRow, Delivery], None]
@@ -133,7 +135,8 @@ class OutboxSender:
         result = classify_status(answer.status_code)
         if result == "transient":
             return self._reschedule(row, f"HTTP {answer.status_code}", answer)
-        return self._finish(row, Delivery(result, answer.status_code, answer.body))
+        delivery = Delivery(result, answer.status_code, answer.body, self._clock())
+        return self._finish(row, delivery)
 
     def _reschedule(self, row: OutboxRow, error: str, answer: CentralAnswer | None = None) -> str:
         now = self._clock()
@@ -159,7 +162,7 @@ class OutboxSender:
         return decision.state
 
     def _finish(self, row: OutboxRow, delivery: Delivery) -> str:
-        now = self._clock()
+        now = delivery.at
         decision = decide(delivery.result, attempts=row.attempts + 1, now=now, policy=self._policy)
         error = None
         if delivery.result == "permanent":

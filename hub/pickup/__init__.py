@@ -1,0 +1,1 @@
+"""Provides the pickup side of the store: the reservation expiry sweeper."""
