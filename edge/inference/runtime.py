@@ -23,6 +23,15 @@ from edge.inference.manifest import InputSpec, ModelEntry, load_manifest
 
 _ORT_DTYPES = {"float32": "tensor(float)", "int64": "tensor(int64)", "uint8": "tensor(uint8)"}
 _CHUNK_BYTES = 1 << 20
+_ORT_STATE = ort.capi.onnxruntime_pybind11_state
+_ORT_LOAD_ERRORS = (
+    RuntimeError,
+    _ORT_STATE.Fail,
+    _ORT_STATE.InvalidGraph,
+    _ORT_STATE.InvalidProtobuf,
+    _ORT_STATE.NoSuchFile,
+    _ORT_STATE.InvalidArgument,
+)
 
 
 class RuntimeConfig(BaseModel):
@@ -170,7 +179,7 @@ def load_model(manifest_path: Path, name: str, *, config: RuntimeConfig | None =
         )
     try:
         session = _session(path, config)
-    except (RuntimeError, ort.capi.onnxruntime_pybind11_state.Fail) as exc:
+    except _ORT_LOAD_ERRORS as exc:
         raise ManifestMismatch(f"{name}: onnxruntime cannot load {path}: {exc}") from exc
     _check_session(name, entry, session)
     model = OnnxModel(name=name, entry=entry, path=path, session=session)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from edge.errors import EdgeError, ManifestMismatch, ModelUnavailable
-from edge.inference.runtime import RuntimeConfig, load_model
+from edge.inference.runtime import RuntimeConfig, file_sha256, load_model
 
 MODELS_DIR = Path(__file__).resolve().parents[3] / "models"
 MANIFEST = MODELS_DIR / "manifest.json"
@@ -79,6 +79,17 @@ def test_corrupt_file_is_refused(tmp_path: Path) -> None:
         handle.seek(1000)
         handle.write(b"\x00\x01\x02")
     with pytest.raises(ManifestMismatch, match="sha256"):
+        load_model(manifest, "yolox_nano")
+
+
+def test_file_that_is_not_onnx_is_refused(tmp_path: Path) -> None:
+    manifest = _copy(tmp_path, lambda entry: None)
+    garbage = tmp_path / "yolox_nano.onnx"
+    garbage.write_bytes(b"not an onnx model")
+    data = json.loads(manifest.read_text())
+    data["models"]["yolox_nano"]["sha256"] = file_sha256(garbage)
+    manifest.write_text(json.dumps(data))
+    with pytest.raises(ManifestMismatch, match="cannot load"):
         load_model(manifest, "yolox_nano")
 
 
