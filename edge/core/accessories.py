@@ -52,7 +52,8 @@ def accessory_targets(
         a_r, a_l = np.array(asset.anchors["right_brim"]), np.array(asset.anchors["left_brim"])
         a_crown = np.array(asset.anchors["crown"])
         a_w = float(np.linalg.norm(a_l - a_r))
-        height = abs(float(np.cross((a_l - a_r) / max(a_w, 1e-6), a_crown - (a_r + a_l) / 2)))
+        along, rel = (a_l - a_r) / max(a_w, 1e-6), a_crown - (a_r + a_l) / 2
+        height = abs(float(along[0] * rel[1] - along[1] * rel[0]))  # distance crown to brim line
         width = face_w * HAT_WIDTH_PER_FACE * s
         brim_mid = mesh[FOREHEAD_TOP] + (mesh[BRIDGE] - mesh[FOREHEAD_TOP]) * BRIM_DOWN_FROM_TOP
         crown = brim_mid + up * height * width / max(a_w, 1e-6)

@@ -110,12 +110,12 @@ def cut_out(bgr: npt.NDArray[np.uint8]) -> Cutout:
         np.uint8,
     )
     region, area, second = _largest_regions(_grabcut(small))
+    if second > SECOND_ITEM_RATIO and area * (1 + second) >= MIN_AREA_FRACTION:
+        raise PhotoRejected(f"several items: a second region is {second:.0%} of the largest")
     if area < MIN_AREA_FRACTION:
         raise PhotoRejected(f"no garment found: largest region is {area:.0%} of the photo")
     if area > MAX_AREA_FRACTION:
         raise PhotoRejected(f"no garment found: foreground covers {area:.0%} of the photo")
-    if second > SECOND_ITEM_RATIO:
-        raise PhotoRejected(f"several items: a second region is {second:.0%} of the largest")
     if _border_touch(region) > MAX_BORDER_TOUCH:
         raise PhotoRejected("garment cut off by the photo's border: retake with a margin")
     full = cv2.resize(_fill_holes(region), (w, h), interpolation=cv2.INTER_LINEAR)
