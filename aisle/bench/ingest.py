@@ -51,6 +51,7 @@ class CommitLog:
     latencies_ms: list[float] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
     target: int = 0
+    cpu_s: float = 0.0
 
     def record(self, outcomes: Sequence[IngestOutcome]) -> None:
         """Hook body: counts applied events and their device-to-ledger latency."""
@@ -107,9 +108,11 @@ def measure_ingest(
     try:
         if not ingest.wait_subscribed(SUBSCRIBE_TIMEOUT_S):
             raise RuntimeError("the hub did not subscribe")
+        cpu_start_s = time.process_time()
         _run_load(endpoint, store, count=count, rate=rate)
         if not log.done.wait(timeout=max(60.0, count / 200)):
             raise RuntimeError(f"only {log.applied} of {count} events committed")
+        log.cpu_s = time.process_time() - cpu_start_s
     finally:
         ingest.stop()
     return log
@@ -171,6 +174,8 @@ def run(args: argparse.Namespace) -> dict[str, float | int | str]:
         "p99_ms_at_500": round(statistics.quantiles(latencies, n=100)[98], 2),
         "sqlite_ceiling_per_s": round(ceiling, 1),
         "p50_ms_at_500": round(statistics.median(latencies), 2),
+        "hub_cpu_us_per_event": round(rate_log.cpu_s / max(1, rate_log.applied) * 1e6, 1),
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "events": rate_log.applied,
         "latency_events": latency_log.applied,
         "latency_rate_per_s": args.latency_rate,

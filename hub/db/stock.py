@@ -125,14 +125,14 @@ def shelf_location(db: Database, gtin: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def record_demand(db: Database, code: str, *, device: str, now: datetime) -> None:
-    """Counts one request for a code the catalog does not hold."""
+def record_demand(db: Database, code: str, *, device: str, now: datetime, count: int = 1) -> None:
+    """Counts `count` requests for a code the catalog does not hold."""
     stamp = to_db_time(now)
     db.execute(
         "INSERT INTO demand_signals (code, device, count, first_seen, last_seen)"
-        " VALUES (?, ?, 1, ?, ?) ON CONFLICT (code, device) DO UPDATE SET"
-        " count = count + 1, last_seen = excluded.last_seen",
-        [code, device, stamp, stamp],
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (code, device) DO UPDATE SET"
+        " count = count + excluded.count, last_seen = excluded.last_seen",
+        [code, device, count, stamp, stamp],
     )
 
 

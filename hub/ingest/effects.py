@@ -30,6 +30,7 @@ class EffectContext:
     db: Database
     now: datetime
     _known_products: dict[str, bool] = field(default_factory=dict)
+    _demand: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def product_known(self, gtin: str) -> bool:
         """Whether the local catalog holds `gtin` (looked up once per batch)."""
@@ -37,6 +38,17 @@ class EffectContext:
         if known is None:
             known = self._known_products[gtin] = catalog.product_exists(self.db, gtin)
         return known
+
+    def count_demand(self, code: str, device: str) -> None:
+        """Counts one request for an unknown code (written once per batch by `flush`)."""
+        key = (code, device)
+        self._demand[key] = self._demand.get(key, 0) + 1
+
+    def flush(self) -> None:
+        """Writes what effects accumulated during the batch (call before commit)."""
+        for (code, device), count in self._demand.items():
+            stock.record_demand(self.db, code, device=device, now=self.now, count=count)
+        self._demand.clear()
 
 
 Effect = Callable[[EffectContext, Envelope, WireModel], None]
@@ -47,7 +59,7 @@ def scan_effect(ctx: EffectContext, envelope: Envelope, body: WireModel) -> None
     if not isinstance(body, ScanPayload) or body.gtin is None:
         return
     if not ctx.product_known(body.gtin):
-        stock.record_demand(ctx.db, body.gtin, device=envelope.device, now=ctx.now)
+        ctx.count_demand(body.gtin, envelope.device)
 
 
 DEFAULT_EFFECTS: Mapping[str, Effect] = {
