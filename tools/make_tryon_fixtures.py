@@ -21,7 +21,7 @@ from hub.tryon.assets import build_asset, write_asset  # noqa: E402
 
 FIXTURE_PHOTOS = {
     "tshirt": ("images/t-shirt/0809f68f-44bf-4eb4-bf09-dd50446f96cf.jpg", "t-shirt", "navy"),
-    "cap": ("images/hat/24fcfe3e-4ea1-481e-9f39-37a2edcb2c99.jpg", "hat", "red"),
+    "cap": ("images/hat/24fcfe3e-4ea1-481e-9f39-37a2edcb2c99.jpg", "hat", "blue"),
 }
 
 

@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parents[2]
         "tf2onnx_compat.py",
         "tryon_model_quality.py",
         "make_tryon_fixtures.py",
+        "make_tryon_docs.py",
     ],
 )
 def test_tool_answers_help(tool: str) -> None:

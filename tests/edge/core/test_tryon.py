@@ -140,7 +140,7 @@ def test_bigger_sizes_are_wider_and_unknown_sizes_refused() -> None:
 
 
 def test_hat_sits_above_the_eyes_and_scales_with_the_face() -> None:
-    cap = load_asset_files(FIXTURES / "cap-red-v1.json").meta
+    cap = load_asset_files(FIXTURES / "cap-blue-v1.json").meta
     mesh = np.zeros((468, 2))
     mesh[127], mesh[356], mesh[168], mesh[10] = (250, 200), (350, 200), (300, 200), (300, 130)
     targets = accessory_targets(cap, mesh, "M")

@@ -78,7 +78,7 @@ def test_recovers_on_the_first_frame_after_the_person_returns(models: TryOnModel
 
 
 def test_a_hat_goes_on_the_head(models: TryOnModels) -> None:
-    with TryOnSession(models, load_asset_files(FIXTURES / "cap-red-v1.json")) as session:
+    with TryOnSession(models, load_asset_files(FIXTURES / "cap-blue-v1.json")) as session:
         result = session.process(_astronaut_frame())
     assert result.dressed
     crown_y = result.plan.targets["crown"][1]
