@@ -242,14 +242,20 @@ def _settled(ballot: Ballot) -> bool:
 
 
 def _region_of(read: BarcodeRead) -> Region:
-    box = read.bbox_xyxy
-    if box is None:
+    """The region around a read, its width along the read's longer side (across the bars)."""
+    if len(read.quad_xy) != 4:
         return Region((0.0, 0.0), (0.0, 0.0), 0.0, 0.0)
-    x0, y0, x1, y1 = box
-    width, height = max(x1 - x0, 8.0), max(y1 - y0, 8.0)
+    points = np.array(read.quad_xy, dtype=np.float32)
+    (cx, cy), (side_a, side_b), angle = cv2.minAreaRect(points)
+    if side_b > side_a:
+        side_a, side_b, angle = side_b, side_a, angle + 90.0
+    width = max(side_a, 8.0)
     # Linear reads are often a thin line across the bars: give the crop some bar height.
-    height = max(height, 0.4 * width)
-    return Region(((x0 + x1) / 2, (y0 + y1) / 2), (width, height), 0.0, float("inf"))
+    height = max(side_b, 0.4 * width)
+    # minAreaRect's angle is clockwise in image coordinates; regions turn counter-clockwise.
+    return Region(
+        (float(cx), float(cy)), (float(width), float(height)), -float(angle), float("inf")
+    )
 
 
 def _distinct(regions: list[Region]) -> list[Region]:
