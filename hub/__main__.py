@@ -42,6 +42,7 @@ from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigInvalid, SeedStockInvalid
 from hub.ingest.mqtt_ingest import MqttIngest
 from hub.ingest.processor import EventProcessor
+from hub.staff_admin import add_user_main
 from hub.outbox.sender import OutboxSender
 from hub.pickup.sweeper import ReservationSweeper
 from hub.stock.seed import apply_stock_seed, load_stock_seed
@@ -305,13 +306,18 @@ def run_hub(settings: HubSettings, broker: BrokerAddress) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs `aisle hub`.
 
+    `aisle hub add-user ...` creates a staff account instead (see `hub.staff_admin`).
+
     Args:
         argv: arguments after `aisle hub`; defaults to `sys.argv[1:]`.
 
     Returns:
         0 after a clean stop, 2 for bad configuration or seed input.
     """
-    args = build_parser().parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["add-user"]:
+        return add_user_main(arguments[1:])
+    args = build_parser().parse_args(arguments)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )

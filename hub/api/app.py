@@ -17,7 +17,6 @@ from hub.api.deps import HubServices, get_services
 from hub.api.notifier import EventNotifier
 from hub.api.routes import (
     cards,
-    dashboard,
     devices,
     events,
     health,
@@ -25,6 +24,7 @@ from hub.api.routes import (
     outbox,
     reservations,
 )
+from hub.api.staff.site import install_staff_site
 from hub.config import HubSettings
 from hub.errors import RequestRefused
 
@@ -88,7 +88,8 @@ def create_app(
 
     app.dependency_overrides[get_services] = provide_services
     app.add_exception_handler(RequestRefused, _refused)
-    for module in (cards, devices, events, health, dashboard, reservations, orders, outbox):
+    for module in (cards, devices, events, health, reservations, orders, outbox):
         app.include_router(module.router)
+    install_staff_site(app, services.templates)
     app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")
     return app

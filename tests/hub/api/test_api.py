@@ -70,17 +70,16 @@ def test_health_reports_each_dependency(settings: HubSettings, hub_db: Database)
     assert (health["central_reachable"], health["catalog_as_of"]) == (False, None)
 
 
-def test_dashboard_page_and_its_vendored_script(settings: HubSettings, hub_db: Database) -> None:
+def test_dashboard_asks_for_a_login_whose_page_loads_only_vendored_files(
+    settings: HubSettings, hub_db: Database
+) -> None:
     with TestClient(create_app(settings, hub_db)) as client:
-        page = client.get("/dashboard")
-        script = client.get("/static/dashboard.js")
-    assert page.status_code == 200
-    assert settings.store_id in page.text
-    assert "/static/dashboard.js" in page.text
-    assert re.findall(r'(?:src|href)="([^"]+)"', page.text) == [
-        "/static/dashboard.css",
-        "/static/dashboard.js",
-    ]
+        page = client.get("/dashboard", follow_redirects=False)
+        login = client.get("/login")
+        script = client.get("/static/staff.js")
+    assert (page.status_code, page.headers["location"]) == (303, "/login?next=%2Fdashboard")
+    assert login.status_code == 200
+    assert re.findall(r'(?:src|href)="([^"]+)"', login.text) == ["/static/staff.css", "/dashboard"]
     assert script.status_code == 200
     assert "EventSource" in script.text
 

@@ -1,0 +1,1 @@
+"""Provides the staff dashboard's pure view models and form checks (no I/O, no clock)."""
