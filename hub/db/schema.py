@@ -386,6 +386,91 @@ def _m0006_staff_dashboard(db: Database) -> None:
     _run(db, _STAFF_TABLES)
 
 
+_LEDGER_TABLES = (
+    """
+    CREATE TABLE stock_snapshots (
+        gtin TEXT PRIMARY KEY,
+        on_hand INTEGER NOT NULL,
+        through_movement INTEGER NOT NULL CHECK (through_movement >= 0),
+        taken_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE stock_flags (
+        id INTEGER PRIMARY KEY,
+        gtin TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('negative')),
+        on_hand INTEGER NOT NULL,
+        opened_at TEXT NOT NULL,
+        opened_by TEXT NOT NULL,
+        cleared_at TEXT,
+        cleared_by TEXT
+    )
+    """,
+    "CREATE UNIQUE INDEX stock_flags_open ON stock_flags (gtin, kind) WHERE cleared_at IS NULL",
+    """
+    CREATE TABLE shelf_sightings (
+        source_event TEXT PRIMARY KEY,
+        gtin TEXT NOT NULL CHECK (length(gtin) = 14),
+        device TEXT NOT NULL,
+        location TEXT,
+        units_seen INTEGER NOT NULL CHECK (units_seen >= 0),
+        shelf_price_cents INTEGER CHECK (shelf_price_cents >= 0),
+        seen_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )
+    """,
+    "CREATE INDEX shelf_sightings_gtin ON shelf_sightings (gtin, recorded_at)",
+    """
+    CREATE TABLE shelf_prices (
+        gtin TEXT PRIMARY KEY,
+        price_cents INTEGER NOT NULL CHECK (price_cents >= 0),
+        source TEXT NOT NULL CHECK (source IN ('sighting', 'pos')),
+        source_event TEXT NOT NULL,
+        seen_at TEXT NOT NULL
+    )
+    """,
+    """
+    CREATE TABLE reconciliation_runs (
+        id INTEGER PRIMARY KEY,
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        central_reachable INTEGER NOT NULL DEFAULT 0 CHECK (central_reachable IN (0, 1)),
+        cursor_before INTEGER,
+        cursor_after INTEGER,
+        changes_applied INTEGER NOT NULL DEFAULT 0,
+        availability_key TEXT,
+        availability_items INTEGER NOT NULL DEFAULT 0,
+        findings INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    )
+    """,
+    """
+    CREATE TABLE reconciliation_findings (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES reconciliation_runs (id),
+        kind TEXT NOT NULL CHECK (kind IN ('unknown_gtin', 'availability_mismatch',
+            'price_mismatch', 'seq_gap', 'order_stuck', 'reservation_stuck', 'negative_stock',
+            'shelf_without_stock')),
+        key TEXT NOT NULL,
+        gtin TEXT,
+        device TEXT,
+        detail TEXT NOT NULL DEFAULT '{}',
+        cause TEXT NOT NULL,
+        action TEXT NOT NULL,
+        action_taken INTEGER NOT NULL CHECK (action_taken IN (0, 1)),
+        UNIQUE (run_id, kind, key)
+    )
+    """,
+    "CREATE INDEX reconciliation_findings_kind ON reconciliation_findings (kind, key, run_id)",
+)
+
+
+@migrations(name="0007_ledger_reconciliation")
+def _m0007_ledger_reconciliation(db: Database) -> None:
+    _run(db, _LEDGER_TABLES)
+
+
 def migrate(db: Database) -> list[str]:
     """Applies every pending migration, in order, each in its own transaction.
 
