@@ -209,7 +209,9 @@ def score(
     tally.times_ms.append(elapsed_ms[0])
     tally.cpu_ms.append(elapsed_ms[1])
     if sample.format == "none":
+        # For `none`, the rate is the share of images correctly left without a read.
         tally.false_positives += 1 if readings else 0
+        tally.decoded += 0 if readings else 1
         return not readings
     want_family, want = family(sample.format), expected_value(sample)
     same_family = [r for r in readings if r[0] == want_family]

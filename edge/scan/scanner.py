@@ -2,13 +2,17 @@
 
 The pipeline, cheapest first, stopping as soon as what it found is trusted:
 1. zxing-cpp on the whole frame (it tries 90-degree rotations, downscaling and inversion itself).
-2. Candidate regions: around codes already seen but not yet trusted, and where the image looks
-   like parallel bars (`regions.find_linear_regions`). Each region is cut out deskewed with a
-   quiet zone and tried at two scales with contrast, sharpening, binarisation and small-rotation
-   variants, by zxing-cpp and ZBar, until the ballot is satisfied or the attempt budget is spent.
-3. ZBar on the whole frame when nothing was found and the frame is small (ZBar is slow on large
-   textured frames).
-The `Ballot` decides what is trusted: see `edge.scan.ballot`.
+2. Candidate regions: around codes already seen but not yet trusted, the whole frame when it is
+   small (a crop already), and where the image looks like parallel bars
+   (`regions.find_linear_regions`). Each region is cut out deskewed with a quiet zone and tried
+   by zxing-cpp and ZBar through `_LADDER` (scales, contrast normalisation, sharpening,
+   binarisation, small rotations) until the ballot is satisfied or the pixel budget is spent.
+   A localised region where the first few attempts read nothing is abandoned, which keeps frames
+   without a code cheap.
+3. When nothing was trusted and zxing-cpp located a QR code it could not decode, the QR rescue
+   resamples it (`qr_rescue`).
+The `Ballot` decides what is trusted: see `edge.scan.ballot`. The budget is counted in pixels
+handed to the engines, so the work per frame is bounded and the same on every machine.
 """
 
 from __future__ import annotations
