@@ -112,9 +112,11 @@ def measure(frames: int, threads: int) -> dict[str, Any]:
     moving_errors = [e for r in runs["moving"] if r.dressed for e in _anchor_errors(r)]
     crowd_x = [r.body.xy[5:7, 0].mean() for r in runs["crowd"] if r.body is not None]
     raw_still = [r for r in runs["still"] if r.raw_xy is not None]
+    fps, models_fps = count / elapsed, _models_only_fps(models, replays["moving"])
     return {
-        "fps": round(count / elapsed, 1),
-        "models_only_fps": round(_models_only_fps(models, replays["moving"]), 1),
+        "fps": round(fps, 1),
+        "models_only_fps": round(models_fps, 1),
+        "overhead_ms_per_frame": round(1000 / fps - 1000 / models_fps, 1),
         "jitter_pct_torso": round(_jitter_pct(runs["still"]), 3),
         "anchor_error_pct_torso": round(float(np.mean(moving_errors)), 3),
         "recovery_frames": _recovery_frames(runs["leave_return"], replays["leave_return"].present),

@@ -46,7 +46,7 @@ class PersonBlob:
 
 def preprocess_selfie(bgr: npt.NDArray[np.uint8]) -> FloatArray:
     """Returns the model input: RGB stretched to 256x256, in [0, 1], shape (1, 256, 256, 3)."""
-    small = cv2.resize(bgr, (SELFIE_INPUT, SELFIE_INPUT), interpolation=cv2.INTER_AREA)
+    small = cv2.resize(bgr, (SELFIE_INPUT, SELFIE_INPUT), interpolation=cv2.INTER_LINEAR)
     rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
     return (rgb.astype(np.float32) * np.float32(1.0 / 255.0))[None]
 
