@@ -1,0 +1,1 @@
+"""Provides photo-search index distribution on the device: file format, transfer, receiver."""

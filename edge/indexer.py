@@ -1,0 +1,76 @@
+"""Provides `python -m edge.indexer`: embeds product images into a photo-search index file.
+
+The hub runs this as a child process to build each index version (the hub never imports edge
+code). It prints one JSON line (`BuildSummary`) on stdout; errors go to stderr with exit code 2
+(bad input) or 3 (model unavailable).
+
+    python -m edge.indexer --images LIST.json|DIR --out index.npz \
+        [--models models/manifest.json] [--model efficientnet_lite0_int8] [--dtype int8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from edge.errors import EdgeError
+from edge.index.build import build_index_file, read_image_list, summary_json
+from edge.inference.embedder import ImageEmbedder
+from edge.inference.runtime import load_model
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODELS = REPO_ROOT / "models" / "manifest.json"
+DEFAULT_MODEL = "efficientnet_lite0_int8"
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+EXIT_NO_MODEL = 3
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Returns the argument parser of the indexer."""
+    parser = argparse.ArgumentParser(prog="python -m edge.indexer", description=__doc__)
+    parser.add_argument("--images", type=Path, required=True, help="image list JSON or folder")
+    parser.add_argument("--out", type=Path, required=True, help="index file to write")
+    parser.add_argument("--models", type=Path, default=DEFAULT_MODELS, help="models manifest")
+    parser.add_argument("--model", default=DEFAULT_MODEL, help="embedding model name")
+    parser.add_argument("--dtype", choices=("int8", "float16", "float32"), default="int8")
+    parser.add_argument("--no-projection", action="store_true", help="never fit a projection")
+    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ...")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the indexer; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    try:
+        listing = read_image_list(args.images)
+    except ValueError as exc:
+        print(f"edge.indexer: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        embedder = ImageEmbedder(load_model(args.models, args.model))
+    except EdgeError as exc:
+        print(f"edge.indexer: model {args.model}: {exc}", file=sys.stderr)
+        return EXIT_NO_MODEL
+    try:
+        summary = build_index_file(
+            listing,
+            args.out,
+            embed=embedder.embed,
+            model=(embedder.model.name, embedder.model.entry.sha256),
+            dtype=args.dtype,
+            fit=not args.no_projection,
+        )
+    except ValueError as exc:
+        print(f"edge.indexer: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(summary_json(summary))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

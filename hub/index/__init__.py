@@ -1,0 +1,1 @@
+"""Provides the photo-search index on the hub: reference photos, builds, versions, publishing."""

@@ -1,0 +1,233 @@
+"""Provides `IndexBuilder`: one index build, from the catalog and staff photos to a new version.
+
+Steps: read every product of the hub's catalog copy (with its store on-hand), fetch each catalog
+image from central into a cache (`images/<gtin>-<sha of its URL>.img`), add the staff reference
+photos, write the image list, run the edge indexer as a child process (`python -m edge.indexer`;
+the hub never imports edge code), hash the file whole and per chunk, and install it as a new
+version (a ULID). A product whose image cannot be fetched is indexed from its photos only, or left
+out; the build reports how many.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from sqlite_utils import Database
+
+from contracts.ids import new_ulid
+from contracts.index import DEFAULT_CHUNK_BYTES, IndexManifest
+from hub.db.cards import image_url
+from hub.db.index import IndexProduct, index_products
+from hub.errors import HubError
+from hub.index.photos import ReferencePhotos
+from hub.index.versions import BuiltIndex, IndexVersions, describe_file
+
+logger = logging.getLogger(__name__)
+
+INDEXER_MODULE = "edge.indexer"
+STDERR_TAIL_CHARS = 2000
+
+
+class IndexBuildFailed(HubError):
+    """An index build could not finish; the message says which step and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class BuildConfig:
+    """How the hub builds indexes.
+
+    Attributes:
+        store_id: this store.
+        central_url: central's base URL (catalog images).
+        models_manifest: models manifest the indexer loads; None uses the indexer's default.
+        model_name: embedding model; None uses the indexer's default.
+        dtype: row storage type.
+        chunk_bytes: chunk size of the published file.
+        timeout_s: longest an indexer run may take.
+        http_timeout_s: timeout of one image download.
+    """
+
+    store_id: str
+    central_url: str
+    models_manifest: Path | None = None
+    model_name: str | None = None
+    dtype: str = "int8"
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES
+    timeout_s: float = 3600.0
+    http_timeout_s: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """The outcome of one build.
+
+    Attributes:
+        manifest: the installed version.
+        products: products in the catalog.
+        catalog_images: catalog images used.
+        reference_photos: staff photos used.
+        missing_images: products whose catalog image could not be fetched.
+        skipped: images the indexer could not read.
+    """
+
+    manifest: IndexManifest
+    products: int
+    catalog_images: int
+    reference_photos: int
+    missing_images: int
+    skipped: tuple[str, ...]
+
+
+class IndexBuilder:
+    """Builds index versions; `build` runs one at a time (a second caller waits)."""
+
+    def __init__(
+        self,
+        config: BuildConfig,
+        *,
+        db: Database,
+        versions: IndexVersions,
+        photos: ReferencePhotos,
+        clock: Callable[[], datetime],
+    ) -> None:
+        """Wires the builder (its own database connection: it runs on a worker thread)."""
+        self._config = config
+        self._db = db
+        self._versions = versions
+        self._photos = photos
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._images = versions.folder / "images"
+        self._work = versions.folder / "work"
+
+    def build(self) -> BuildReport:
+        """Builds and installs a new version.
+
+        Raises:
+            IndexBuildFailed: no images at all, or the indexer failed.
+        """
+        with self._lock:
+            products = index_products(self._db)
+            catalog = self._fetch_catalog_images(products)
+            photos = self._photos.all_paths()
+            listing = self._image_list(products, catalog, photos)
+            if not listing:
+                raise IndexBuildFailed("no product has a catalog image or a reference photo")
+            built, skipped = self._run_indexer(listing)
+            manifest = describe_file(
+                self._work / "index.npz",
+                built,
+                store=self._config.store_id,
+                version=new_ulid(int(self._clock().timestamp() * 1000)),
+                built_at=self._clock(),
+                chunk_bytes=self._config.chunk_bytes,
+            )
+            self._versions.install(self._work / "index.npz", manifest)
+        logger.info("index %s built: %d rows", manifest.version, manifest.count)
+        return BuildReport(
+            manifest,
+            len(products),
+            len(catalog),
+            sum(len(p) for gtin, p in photos.items()),
+            len(products) - len(catalog),
+            skipped,
+        )
+
+    def _fetch_catalog_images(self, products: list[IndexProduct]) -> dict[str, Path]:
+        self._images.mkdir(parents=True, exist_ok=True)
+        found: dict[str, Path] = {}
+        with httpx.Client(timeout=self._config.http_timeout_s) as client:
+            for product in products:
+                url = image_url(self._config.central_url, product.image_path)
+                if url is None:
+                    continue
+                key = hashlib.sha256(url.encode()).hexdigest()[:16]
+                path = self._images / f"{product.gtin}-{key}.img"
+                if path.is_file() or self._download(client, url, path):
+                    found[product.gtin] = path
+        return found
+
+    @staticmethod
+    def _download(client: httpx.Client, url: str, path: Path) -> bool:
+        try:
+            response = client.get(url)
+        except httpx.HTTPError as exc:
+            logger.warning("catalog image %s not fetched: %s", url, exc)
+            return False
+        if response.status_code != 200 or not response.content:
+            logger.warning("catalog image %s not fetched: HTTP %d", url, response.status_code)
+            return False
+        temporary = path.with_suffix(".tmp")
+        temporary.write_bytes(response.content)
+        temporary.replace(path)
+        return True
+
+    @staticmethod
+    def _image_list(
+        products: list[IndexProduct], catalog: dict[str, Path], photos: dict[str, list[Path]]
+    ) -> list[dict[str, object]]:
+        listing = []
+        for product in products:
+            images = [{"path": str(catalog[product.gtin]), "role": "catalog"}]
+            if product.gtin not in catalog:
+                images = []
+            images += [{"path": str(p), "role": "reference"} for p in photos.get(product.gtin, [])]
+            if images:
+                listing.append(
+                    {"gtin": product.gtin, "in_stock": product.on_hand > 0, "images": images}
+                )
+        return listing
+
+    def _run_indexer(self, listing: list[dict[str, object]]) -> tuple[BuiltIndex, tuple[str, ...]]:
+        self._work.mkdir(parents=True, exist_ok=True)
+        list_path = self._work / "images.json"
+        list_path.write_text(json.dumps({"products": listing}), encoding="utf-8")
+        command = [sys.executable, "-m", INDEXER_MODULE, "--images", str(list_path)]
+        command += ["--out", str(self._work / "index.npz"), "--dtype", self._config.dtype]
+        if self._config.models_manifest is not None:
+            command += ["--models", str(self._config.models_manifest)]
+        if self._config.model_name is not None:
+            command += ["--model", self._config.model_name]
+        try:
+            done = subprocess.run(
+                command, capture_output=True, text=True, timeout=self._config.timeout_s, check=False
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise IndexBuildFailed(f"indexer ran over {self._config.timeout_s:.0f} s") from exc
+        if done.returncode != 0:
+            tail = done.stderr[-STDERR_TAIL_CHARS:].strip()
+            raise IndexBuildFailed(f"indexer exited with {done.returncode}: {tail}")
+        return parse_summary(done.stdout)
+
+
+def parse_summary(stdout: str) -> tuple[BuiltIndex, tuple[str, ...]]:
+    """Reads the indexer's JSON summary (its last stdout line).
+
+    Raises:
+        IndexBuildFailed: if the summary is missing or malformed.
+    """
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    try:
+        data = json.loads(lines[-1])
+        built = BuiltIndex(
+            model_name=str(data["model_name"]),
+            model_sha256=str(data["model_sha256"]),
+            dims=int(data["dims"]),
+            dtype=data["dtype"],
+            count=int(data["count"]),
+            products=int(data["products"]),
+            file_format=str(data["file_format"]),
+        )
+        return built, tuple(str(s) for s in data.get("skipped", []))
+    except (IndexError, json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise IndexBuildFailed(f"indexer printed no summary: {stdout[-200:]!r}") from exc
