@@ -23,6 +23,7 @@ import uvicorn
 from fastapi import FastAPI
 from sqlite_utils import Database
 
+from hub.answers.service import AnswerService, start_answer_service
 from hub.api.app import create_app
 from hub.api.notifier import EventNotifier
 from hub.catalog.client import CentralClient
@@ -42,9 +43,9 @@ from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigInvalid, SeedStockInvalid
 from hub.ingest.mqtt_ingest import MqttIngest
 from hub.ingest.processor import EventProcessor
-from hub.staff_admin import add_user_main
 from hub.outbox.sender import OutboxSender
 from hub.pickup.sweeper import ReservationSweeper
+from hub.staff_admin import add_user_main
 from hub.stock.seed import apply_stock_seed, load_stock_seed
 
 logger = logging.getLogger("hub")
@@ -136,6 +137,7 @@ class Workers:
     outbox: OutboxSender
     outbox_thread: threading.Thread
     sweeper_thread: threading.Thread
+    answers: AnswerService
 
 
 def build_outbox_sender(settings: HubSettings) -> OutboxSender:
@@ -179,14 +181,21 @@ def start_pickup_and_outbox(
 
 
 def start_workers(settings: HubSettings, broker: BrokerAddress) -> Workers:
-    """Starts ingest (paho's thread), catalog sync, the central outbox and the reservation
-    sweeper (a thread each), each with its own database connection."""
+    """Starts glasses answers, ingest (paho's thread), catalog sync, the central outbox and the
+    reservation sweeper (a thread each), each with its own database connection."""
     notifier = EventNotifier()
+    answers = start_answer_service(
+        broker,
+        store_id=settings.store_id,
+        db=open_database(settings.db_path, run_migrations=False),
+        keepalive_s=settings.broker.keepalive_s,
+    )
     processor = EventProcessor(
         open_database(settings.db_path, run_migrations=False),
         store_id=settings.store_id,
         clock=utc_now,
         on_applied=notifier.notify,
+        on_committed=answers.answerer.on_committed,
     )
     ingest = MqttIngest(
         broker,
@@ -206,11 +215,11 @@ def start_workers(settings: HubSettings, broker: BrokerAddress) -> Workers:
         sync.run_forever, "catalog-sync", stop=stop, interval_s=settings.catalog_sync_interval_s
     )
     sender, outbox_thread, sweeper_thread = start_pickup_and_outbox(settings, stop, notifier)
-    return Workers(ingest, thread, stop, notifier, sender, outbox_thread, sweeper_thread)
+    return Workers(ingest, thread, stop, notifier, sender, outbox_thread, sweeper_thread, answers)
 
 
 def stop_workers(workers: Workers, *, join_timeout_s: float) -> None:
-    """Stops live streams, catalog sync and ingest."""
+    """Stops live streams, catalog sync, the outbox, the sweeper, ingest and answers."""
     workers.notifier.close()
     workers.stop.set()
     workers.outbox.wake()
@@ -218,6 +227,7 @@ def stop_workers(workers: Workers, *, join_timeout_s: float) -> None:
     workers.outbox_thread.join(join_timeout_s)
     workers.sweeper_thread.join(join_timeout_s)
     workers.ingest.stop()
+    workers.answers.stop(join_timeout_s)
 
 
 def _install_stop_handlers(on_stop: Callable[[], None]) -> None:
