@@ -20,6 +20,23 @@ HAT_WIDTH_PER_FACE = 1.25
 BRIM_DOWN_FROM_TOP = 0.35  # of the forehead-top-to-bridge distance
 
 
+def _hat_targets(
+    asset: TryOnAsset, mesh: FloatArray, axis: FloatArray, width: float
+) -> dict[str, FloatArray]:
+    a_r, a_l = np.array(asset.anchors["right_brim"]), np.array(asset.anchors["left_brim"])
+    a_crown = np.array(asset.anchors["crown"])
+    a_w = max(float(np.linalg.norm(a_l - a_r)), 1e-6)
+    along, rel = (a_l - a_r) / a_w, a_crown - (a_r + a_l) / 2
+    height = abs(float(along[0] * rel[1] - along[1] * rel[0]))  # crown's distance to the brim line
+    up = np.array([axis[1], -axis[0]])
+    brim_mid = mesh[FOREHEAD_TOP] + (mesh[BRIDGE] - mesh[FOREHEAD_TOP]) * BRIM_DOWN_FROM_TOP
+    return {
+        "right_brim": brim_mid - axis * width / 2,
+        "left_brim": brim_mid + axis * width / 2,
+        "crown": brim_mid + up * height * width / a_w,
+    }
+
+
 def accessory_targets(
     asset: TryOnAsset, mesh_xy: npt.ArrayLike, size: str
 ) -> dict[str, FloatArray]:
@@ -41,7 +58,6 @@ def accessory_targets(
     right, left = mesh[RIGHT_SIDE], mesh[LEFT_SIDE]
     face_w = float(np.linalg.norm(left - right))
     axis = (left - right) / max(face_w, 1e-6)
-    up = np.array([axis[1], -axis[0]])
     s = SIZE_SCALE[size]
     if asset.kind == "glasses":
         half = axis * face_w * GLASSES_WIDTH_PER_FACE * s / 2
@@ -49,17 +65,5 @@ def accessory_targets(
         mid = (right + left) / 2
         return {"bridge": bridge, "right_temple": mid - half, "left_temple": mid + half}
     if asset.kind == "hat":
-        a_r, a_l = np.array(asset.anchors["right_brim"]), np.array(asset.anchors["left_brim"])
-        a_crown = np.array(asset.anchors["crown"])
-        a_w = float(np.linalg.norm(a_l - a_r))
-        along, rel = (a_l - a_r) / max(a_w, 1e-6), a_crown - (a_r + a_l) / 2
-        height = abs(float(along[0] * rel[1] - along[1] * rel[0]))  # distance crown to brim line
-        width = face_w * HAT_WIDTH_PER_FACE * s
-        brim_mid = mesh[FOREHEAD_TOP] + (mesh[BRIDGE] - mesh[FOREHEAD_TOP]) * BRIM_DOWN_FROM_TOP
-        crown = brim_mid + up * height * width / max(a_w, 1e-6)
-        return {
-            "right_brim": brim_mid - axis * width / 2,
-            "left_brim": brim_mid + axis * width / 2,
-            "crown": crown,
-        }
+        return _hat_targets(asset, mesh, axis, face_w * HAT_WIDTH_PER_FACE * s)
     raise ValueError(f"{asset.kind} assets are worn on the body, not the face")

@@ -85,10 +85,22 @@ def nearest_person(
     area_fraction = float(stats[best, cv2.CC_STAT_AREA]) / float(prob.size)
     if area_fraction < min_area_fraction:
         return None
-    x, y, w, h = (int(v) for v in stats[best, :4])
     # Keep soft edges: dilate the chosen blob a little and take the probabilities inside it.
     region = cv2.dilate((labels == best).astype(np.uint8), np.ones((3, 3), np.uint8))
-    mask = (prob * region).astype(np.float32)
+    x, y, w, h = (int(v) for v in stats[best, :4])
+    return _blob_at_frame_size(
+        (prob * region).astype(np.float32), (x, y, w, h), area_fraction, frame_wh
+    )
+
+
+def _blob_at_frame_size(
+    mask: FloatArray,
+    xywh: tuple[int, int, int, int],
+    area_fraction: float,
+    frame_wh: tuple[int, int] | None,
+) -> PersonBlob:
+    prob = mask
+    x, y, w, h = xywh
     out_w, out_h = frame_wh or (prob.shape[1], prob.shape[0])
     sx, sy = out_w / prob.shape[1], out_h / prob.shape[0]
     if (out_w, out_h) != (prob.shape[1], prob.shape[0]):

@@ -62,6 +62,20 @@ def _rgba(bgr: npt.NDArray[np.uint8], mask: npt.NDArray[np.uint8]) -> npt.NDArra
     return np.dstack([bgr, alpha])
 
 
+def _garment_crop(
+    bgr: npt.NDArray[np.uint8],
+) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.uint8]]:
+    """Returns (BGR crop, mask) around the cut-out garment, at most ASSET_MAX_SIDE pixels."""
+    cut = cut_out(bgr)
+    x0, y0, x1, y1 = _crop_box(cut.box_xyxy, (bgr.shape[1], bgr.shape[0]))
+    crop, mask = bgr[y0:y1, x0:x1], cut.mask[y0:y1, x0:x1]
+    scale = min(1.0, ASSET_MAX_SIDE / max(crop.shape[:2]))
+    size_wh = (round(crop.shape[1] * scale), round(crop.shape[0] * scale))
+    crop = np.asarray(cv2.resize(crop, size_wh, interpolation=cv2.INTER_AREA), np.uint8)
+    mask = np.where(cv2.resize(mask, size_wh) > 127, 255, 0).astype(np.uint8)
+    return crop, mask
+
+
 def build_asset(
     photo: bytes, *, product_id: str, colour: str, category: str, version: int = 1
 ) -> BuiltAsset:
@@ -84,13 +98,8 @@ def build_asset(
     if decoded is None:
         raise PhotoRejected("the photo file cannot be decoded as an image")
     bgr = np.asarray(decoded, dtype=np.uint8)
-    cut = cut_out(bgr)
-    x0, y0, x1, y1 = _crop_box(cut.box_xyxy, (bgr.shape[1], bgr.shape[0]))
-    crop, mask = bgr[y0:y1, x0:x1], cut.mask[y0:y1, x0:x1]
-    scale = min(1.0, ASSET_MAX_SIDE / max(crop.shape[:2]))
-    size_wh = (round(crop.shape[1] * scale), round(crop.shape[0] * scale))
-    crop = np.asarray(cv2.resize(crop, size_wh, interpolation=cv2.INTER_AREA), np.uint8)
-    mask = np.where(cv2.resize(mask, size_wh) > 127, 255, 0).astype(np.uint8)
+    crop, mask = _garment_crop(bgr)
+    size_wh = (crop.shape[1], crop.shape[0])
     kind = CATEGORY_KINDS[category]
     anchors = find_anchors(mask, kind)
     ok, encoded = cv2.imencode(".png", _rgba(crop, mask))
