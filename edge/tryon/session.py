@@ -9,6 +9,7 @@ file output, and `close()` drops everything it held.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -45,7 +46,7 @@ class TryOnSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    size: str = Field(default="M", description="garment size: XS, S, M, L or XL")
+    size: Literal["XS", "S", "M", "L", "XL"] = Field(default="M", description="garment size")
     min_cutoff_hz: float = Field(default=1.0, gt=0, description="One Euro cutoff at rest, Hz")
     beta: float = Field(default=0.1, ge=0, description="One Euro speed coefficient, per px/s")
     max_stills: int = Field(default=4, ge=0, le=16, description="stills kept in memory at most")
