@@ -94,7 +94,7 @@ class TryOnSession:
         """Starts a session for `asset` with the given models and settings."""
         self._models = models
         self._settings = settings or TryOnSettings()
-        self._size = self._settings.size
+        self._size: str = self._settings.size
         self._asset = asset
         self._check_models(asset)
         config = OneEuroConfig(min_cutoff_hz=self._settings.min_cutoff_hz, beta=self._settings.beta)
