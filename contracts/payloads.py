@@ -17,7 +17,7 @@ from contracts.errors import ContractError
 from contracts.gtin import is_valid_gtin
 
 Symbology = Literal["ean13", "ean8", "upca", "upce", "code128", "gs1_128", "qr", "datamatrix"]
-DeviceProfile = Literal["kiosk", "glasses"]
+DeviceProfile = Literal["kiosk", "glasses", "pos"]
 DeviceStatus = Literal["online", "offline", "degraded"]
 
 
@@ -97,8 +97,86 @@ class Answer(WireModel):
     gtin: str | None = None
 
 
+MAX_UNITS = 100_000  # units in one stock or sale line (larger is a typo, not a delivery)
+GTIN14 = r"^\d{14}$"
+StockKind = Literal["receipt", "count", "shrink", "sighting"]
+
+
+def _check_gtin14(gtin: str) -> str:
+    if not is_valid_gtin(gtin):
+        raise ValueError(f"gtin {gtin} has a wrong check digit")
+    return gtin
+
+
+class SaleLine(WireModel):
+    """One line of a till receipt.
+
+    Attributes:
+        gtin: the product sold, GTIN-14.
+        quantity: units sold (returns are not sales: they come as `stock` receipts).
+        unit_price_cents: the price charged per unit at the till, in minor units.
+    """
+
+    gtin: str = Field(pattern=GTIN14)
+    quantity: int = Field(ge=1, le=MAX_UNITS)
+    unit_price_cents: int | None = Field(default=None, ge=0, le=10_000_000)
+
+    @model_validator(mode="after")
+    def _gtin_check_digit(self) -> SaleLine:
+        _check_gtin14(self.gtin)
+        return self
+
+
+class SalePayload(WireModel):
+    """A completed till transaction from the POS feed (type `sale`).
+
+    Attributes:
+        till: the till (register) that rang it up.
+        receipt: the till's transaction number (unique per till).
+        currency: ISO 4217 currency of the prices.
+        lines: what was sold; the same GTIN may appear on several lines.
+    """
+
+    till: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    receipt: str = Field(min_length=1, max_length=64)
+    currency: str = Field(default="EUR", pattern=r"^[A-Z]{3}$")
+    lines: list[SaleLine] = Field(min_length=1, max_length=500)
+
+
+class StockPayload(WireModel):
+    """A stock observation or movement reported by a device or staff (type `stock`).
+
+    Attributes:
+        kind: receipt (goods in), count (units counted on hand), shrink (units lost), or
+            sighting (units seen on the shelf; evidence, not a movement).
+        gtin: the product, GTIN-14.
+        quantity: units received, counted, lost or seen.
+        location: where in the store (shelf, bay, backroom), if known.
+        reason: why, for shrink (damaged, expired, theft, ...).
+        reference: the delivery note or count sheet, if any.
+        shelf_price_cents: the price read on the shelf label, for sightings.
+    """
+
+    kind: StockKind
+    gtin: str = Field(pattern=GTIN14)
+    quantity: int = Field(ge=0, le=MAX_UNITS)
+    location: str | None = Field(default=None, max_length=100)
+    reason: str | None = Field(default=None, max_length=200)
+    reference: str | None = Field(default=None, max_length=100)
+    shelf_price_cents: int | None = Field(default=None, ge=0, le=10_000_000)
+
+    @model_validator(mode="after")
+    def _check(self) -> StockPayload:
+        _check_gtin14(self.gtin)
+        if self.kind in ("receipt", "shrink") and self.quantity < 1:
+            raise ValueError(f"a {self.kind} needs quantity >= 1")
+        return self
+
+
 PAYLOAD_MODELS: dict[str, type[WireModel]] = {
     "scan": ScanPayload,
+    "sale": SalePayload,
+    "stock": StockPayload,
 }
 
 

@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from contracts.envelope import Envelope
-from contracts.payloads import ScanPayload, WireModel
-from hub.db import catalog, stock
+from contracts.payloads import SalePayload, ScanPayload, StockPayload, WireModel
+from hub.db import catalog, shelf, stock
+from hub.db.stock import Movement
 
 
 @dataclass(slots=True)
@@ -62,8 +63,70 @@ def scan_effect(ctx: EffectContext, envelope: Envelope, body: WireModel) -> None
         ctx.count_demand(body.gtin, envelope.device)
 
 
+def sale_effect(ctx: EffectContext, envelope: Envelope, body: WireModel) -> None:
+    """A till sale books one `sale` movement per GTIN (lines of the same GTIN summed) and
+    records the price charged as the product's shelf price."""
+    if not isinstance(body, SalePayload):
+        return
+    units: dict[str, int] = {}
+    for line in body.lines:
+        units[line.gtin] = units.get(line.gtin, 0) + line.quantity
+        if line.unit_price_cents is not None:
+            price = shelf.ShelfPrice(line.gtin, line.unit_price_cents, "pos", envelope.id, ctx.now)
+            shelf.record_shelf_price(ctx.db, price)
+    note = f"till {body.till} receipt {body.receipt}"
+    for gtin, quantity in units.items():
+        stock.record_movement(ctx.db, Movement(gtin, "sale", -quantity, envelope.id, note), ctx.now)
+
+
+def stock_effect(ctx: EffectContext, envelope: Envelope, body: WireModel) -> None:
+    """Receipts, shrink and counts become movements; sightings are kept as evidence."""
+    if not isinstance(body, StockPayload):
+        return
+    movement = _stock_movement(ctx, envelope.id, body)
+    if movement is not None:
+        stock.record_movement(ctx.db, movement, ctx.now)
+    if body.location:
+        stock.set_shelf_location(
+            ctx.db, body.gtin, body.location, source=envelope.device, now=ctx.now
+        )
+    if body.kind != "sighting":
+        return
+    sighting = shelf.Sighting(
+        envelope.id,
+        body.gtin,
+        envelope.device,
+        body.location,
+        body.quantity,
+        body.shelf_price_cents,
+        envelope.ts,
+    )
+    shelf.record_sighting(ctx.db, sighting, ctx.now)
+    if body.shelf_price_cents is not None:
+        price = shelf.ShelfPrice(
+            body.gtin, body.shelf_price_cents, "sighting", envelope.id, ctx.now
+        )
+        shelf.record_shelf_price(ctx.db, price)
+
+
+def _stock_movement(ctx: EffectContext, event_id: str, body: StockPayload) -> Movement | None:
+    if body.kind == "receipt":
+        return Movement(body.gtin, "receipt", body.quantity, event_id, body.reference)
+    if body.kind == "shrink":
+        return Movement(body.gtin, "shrink", -body.quantity, event_id, body.reason)
+    if body.kind == "count":
+        # The count replaces nothing: the difference to the ledger is booked as a movement.
+        ledger = stock.on_hand(ctx.db, body.gtin)
+        delta = body.quantity - ledger
+        note = f"counted {body.quantity}, ledger had {ledger}"
+        return None if delta == 0 else Movement(body.gtin, "adjustment", delta, event_id, note)
+    return None
+
+
 DEFAULT_EFFECTS: Mapping[str, Effect] = {
     "scan": scan_effect,
+    "sale": sale_effect,
+    "stock": stock_effect,
 }
 
 
