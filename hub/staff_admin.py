@@ -47,6 +47,22 @@ def _password(
     return prompt("password: "), prompt("password again: ")
 
 
+def _store_user(db_path: Path, values: Mapping[str, str], password: str) -> staff_db.StaffUser:
+    db = open_database(db_path)
+    try:
+        with write_transaction(db):
+            return staff_db.add_user(
+                db,
+                values["username"],
+                role=values["role"],
+                password_hash=hash_password(password),
+                created_by="cli",
+                now=datetime.now(UTC),
+            )
+    finally:
+        db.close()
+
+
 def add_user_main(
     argv: Sequence[str],
     *,
@@ -74,21 +90,10 @@ def add_user_main(
         for name, message in check.errors.items():
             print(f"aisle hub add-user: {name}: {message}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    db = open_database(args.db)
     try:
-        with write_transaction(db):
-            user = staff_db.add_user(
-                db,
-                check.values["username"],
-                role=check.values["role"],
-                password_hash=hash_password(password),
-                created_by="cli",
-                now=datetime.now(UTC),
-            )
+        user = _store_user(args.db, check.values, password)
     except staff_db.UsernameTaken as exc:
         print(f"aisle hub add-user: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    finally:
-        db.close()
     print(f"added {user.role} {user.username!r} to {args.db}")
     return EXIT_OK

@@ -14,49 +14,9 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from hub.db.codec import from_db_time, to_db_time
+from hub.domain.dashboard.discrepancies import ActionFacts, FindingFacts
 
 FINDING_KINDS = ("unknown_gtin", "seq_gap")
-
-
-@dataclass(frozen=True, slots=True)
-class FindingRecord:
-    """One discrepancy as stored, before it is explained for staff.
-
-    Attributes:
-        id: stable id, `<kind>:<key>`.
-        kind: `unknown_gtin` or `seq_gap`.
-        gtin: the product it is about, if any.
-        device: the device it came from, if any.
-        count: how often it was seen (scans of an unknown code; missing events of a gap).
-        first_seen: when it was first detected.
-        last_seen: when it was last seen.
-        devices: the devices involved (comma-separated).
-    """
-
-    id: str
-    kind: str
-    gtin: str | None
-    device: str | None
-    count: int
-    first_seen: datetime
-    last_seen: datetime
-    devices: str
-
-
-@dataclass(frozen=True, slots=True)
-class ActionRecord:
-    """One staff action on a finding."""
-
-    id: int
-    finding_id: str
-    action: str
-    gtin: str | None
-    counted_units: int | None
-    reason: str | None
-    movement_id: int | None
-    outbox_key: str | None
-    actor: str
-    acted_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +45,8 @@ _GAPS = (
 _RESOLVED = "EXISTS (SELECT 1 FROM discrepancy_actions a WHERE a.finding_id = f.fid)"
 
 
-def _finding(row: tuple[object, ...]) -> FindingRecord:
-    return FindingRecord(
+def _finding(row: tuple[object, ...]) -> FindingFacts:
+    return FindingFacts(
         id=str(row[0]),
         kind=str(row[1]),
         gtin=None if row[2] is None else str(row[2]),
@@ -98,7 +58,7 @@ def _finding(row: tuple[object, ...]) -> FindingRecord:
     )
 
 
-def list_findings(db: Database, *, resolved: bool, limit: int) -> list[FindingRecord]:
+def list_findings(db: Database, *, resolved: bool, limit: int) -> list[FindingFacts]:
     """Open (or resolved) findings, most recently seen first."""
     condition = _RESOLVED if resolved else f"NOT {_RESOLVED}"
     rows = db.execute(
@@ -117,7 +77,7 @@ def count_open_findings(db: Database) -> int:
     return int(row[0])
 
 
-def get_finding(db: Database, finding_id: str) -> FindingRecord | None:
+def get_finding(db: Database, finding_id: str) -> FindingFacts | None:
     """One finding by id (open or resolved), or None when no such finding exists."""
     kind, _, key = finding_id.partition(":")
     if kind == "unknown_gtin":
@@ -151,7 +111,7 @@ def record_action(db: Database, action: NewAction, *, now: datetime) -> int:
     return int(cursor.lastrowid or 0)
 
 
-def actions_for(db: Database, finding_ids: list[str]) -> dict[str, list[ActionRecord]]:
+def actions_for(db: Database, finding_ids: list[str]) -> dict[str, list[ActionFacts]]:
     """The actions recorded on each of `finding_ids`, oldest first."""
     if not finding_ids:
         return {}
@@ -161,9 +121,9 @@ def actions_for(db: Database, finding_ids: list[str]) -> dict[str, list[ActionRe
         f" actor, acted_at FROM discrepancy_actions WHERE finding_id IN ({marks}) ORDER BY id",
         finding_ids,
     ).fetchall()
-    found: dict[str, list[ActionRecord]] = {fid: [] for fid in finding_ids}
+    found: dict[str, list[ActionFacts]] = {fid: [] for fid in finding_ids}
     for r in rows:
-        record = ActionRecord(
+        record = ActionFacts(
             int(r[0]), str(r[1]), str(r[2]), r[3], r[4], r[5], r[6], r[7], str(r[8]),
             from_db_time(str(r[9])),
         )  # fmt: skip

@@ -8,10 +8,32 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.templating import Jinja2Templates
 
-from hub.api.staff import live, login, overview, users
+from hub.api.staff import (
+    audit,
+    demand,
+    devices,
+    discrepancies,
+    live,
+    login,
+    overview,
+    pickups,
+    stock,
+    users,
+)
 from hub.api.staff.pages import install_error_pages
 
-ROUTERS = (login.router, overview.router, live.router, users.router)
+ROUTERS = (
+    login.router,
+    overview.router,
+    live.router,
+    stock.router,
+    discrepancies.router,
+    pickups.router,
+    devices.router,
+    demand.router,
+    audit.router,
+    users.router,
+)
 
 
 def install_staff_site(app: FastAPI, templates: Jinja2Templates) -> None:

@@ -85,19 +85,14 @@ def overview_view(
         feed: the newest events, newest first.
     """
     tiles = [Tile(kind, label, int(event_counts.get(kind, 0))) for kind, label in COUNTED_TYPES]
-    tiles.append(
-        Tile("reservations", "Reservations", reservations_today, href="/dashboard/pickups")
-    )
-    tiles.append(Tile("orders", "Delivery orders", orders_today, href="/dashboard/pickups"))
-    tiles.append(
+    tone = "warn" if open_findings else "ok"
+    tiles += [
+        Tile("reservations", "Reservations", reservations_today, href="/dashboard/pickups"),
+        Tile("orders", "Delivery orders", orders_today, href="/dashboard/pickups"),
         Tile(
-            "discrepancies",
-            "Open discrepancies",
-            open_findings,
-            tone="warn" if open_findings else "ok",
-            href="/dashboard/discrepancies",
-        )
-    )
+            "discrepancies", "Open discrepancies", open_findings, tone, "/dashboard/discrepancies"
+        ),
+    ]
     return OverviewView(
         day_start=day_start(now),
         tiles=tuple(tiles),

@@ -12,7 +12,20 @@ from web_harness import ASSOCIATE, MANAGER, PASSWORD, FakeClock, log_in, post_lo
 
 from hub.db.staff import token_digest
 
-STAFF_PAGES = ["/dashboard", "/dashboard/users"]
+STAFF_PAGES = [
+    "/dashboard",
+    "/dashboard/stock",
+    "/dashboard/stock/04006381333931",
+    "/dashboard/discrepancies",
+    "/dashboard/pickups",
+    "/dashboard/devices",
+    "/dashboard/devices/kiosk-1",
+    "/dashboard/events/01HZZZZZZZZZZZZZZZZZZZZZZZ",
+    "/dashboard/demand",
+    "/dashboard/demand.csv",
+    "/dashboard/audit",
+    "/dashboard/users",
+]
 
 
 @pytest.mark.parametrize("path", STAFF_PAGES)

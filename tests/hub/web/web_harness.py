@@ -7,11 +7,17 @@ from datetime import datetime, timedelta
 
 import httpx
 from fastapi.testclient import TestClient
+from hub_builders import catalog_product, change, make_envelope, scan_payload
 from sqlite_utils import Database
 
+from contracts.orders import ReservationRequest
+from hub.db import audit, catalog, repo, reservations, stock
 from hub.db import staff as staff_db
 from hub.db.connection import write_transaction
+from hub.db.stock import Movement
 from hub.domain.passwords import ScryptCost, hash_password
+from hub.domain.reservations import ReservationPolicy
+from hub.domain.sequence import SeqDecision, SeqGap
 
 MANAGER = "morgan"
 ASSOCIATE = "avery"
@@ -72,3 +78,42 @@ def log_in(client: TestClient, username: str = MANAGER) -> str:
     response = post_login(client, username, PASSWORD)
     assert response.status_code == 303, response.text
     return csrf_of(client.get("/dashboard").text)
+
+
+def seed_store(db: Database, now: datetime) -> dict[str, str]:
+    """Fills a hub database with a small store: products, stock, a reservation, a device with
+    events and a seq gap, an unknown code, an AI decision. Returns the ids tests refer to."""
+    with write_transaction(db):
+        for cursor, (gtin, name, category) in enumerate(PRODUCTS, start=1):
+            product = catalog_product(gtin, name=name, category=category)
+            catalog.apply_change(db, change(cursor, product), now)
+        stock.record_movement(db, Movement(OAT_MILK, "receipt", 12, "stock-seed:test"), now)
+        stock.set_shelf_location(db, OAT_MILK, "A3-2", source="test", now=now)
+        stock.record_demand(db, UNKNOWN_GTIN, device="kiosk-1", now=now)
+        reservation, _ = reservations.create_reservation(
+            db,
+            ReservationRequest(gtin=OAT_MILK, quantity=2, device="kiosk-1"),
+            key="k-0001",
+            now=now,
+            policy=ReservationPolicy(hold_s=3600, safety_buffer_units=0),
+        )
+        for seq in (1, 2, 5):
+            envelope = make_envelope("demo", "kiosk-1", seq, payload=scan_payload(SOLD_OUT))
+            repo.insert_event(db, envelope, digest=f"d{seq}", received_at=now)
+            repo.count_applied(db, "kiosk-1", now)
+        repo.record_seq_decision(
+            db, "kiosk-1", SeqDecision(outcome="gap", last_seq=5, opened=SeqGap(3, 4)), now
+        )
+        audit.record_scan_decision(
+            db, event_id=envelope.id, device="kiosk-1", payload=envelope.payload, now=now
+        )
+    return {"reservation": reservation.id, "event": envelope.id, "pickup": reservation.pickup_code}
+
+
+OAT_MILK = "04006381333931"
+SOLD_OUT = "05012345678900"
+UNKNOWN_GTIN = "04006381333948"
+PRODUCTS = (
+    (OAT_MILK, "Oat milk 1 l", "dairy alternatives"),
+    (SOLD_OUT, "Crunchy cereal", "breakfast"),
+)

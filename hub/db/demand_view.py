@@ -1,0 +1,83 @@
+"""Provides the demand page's reads: unknown codes, weak searches, and wanted products the
+store has none of. Each returns `DemandRow`s for the page to sort and export."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlite_utils import Database
+
+from contracts.gtin import display_gtin
+from hub.db import stock
+from hub.db.codec import from_db_time, to_db_time
+from hub.domain.dashboard.demand import DemandRow
+
+ROW_LIMIT = 1000
+
+
+def unknown_codes(db: Database) -> list[DemandRow]:
+    """Codes asked for that the catalog does not hold, summed over devices."""
+    rows = db.execute(
+        "SELECT code, SUM(count), group_concat(device, ', '), MAX(last_seen), MIN(first_seen)"
+        " FROM demand_signals GROUP BY code ORDER BY SUM(count) DESC LIMIT ?",
+        [ROW_LIMIT],
+    ).fetchall()
+    return [
+        DemandRow(
+            key=str(r[0]),
+            label=display_gtin(str(r[0])),
+            count=int(r[1]),
+            devices=str(r[2]),
+            last_seen=from_db_time(str(r[3])),
+            detail=str(r[4])[:16].replace("T", " "),
+        )
+        for r in rows
+    ]
+
+
+def weak_searches(db: Database, *, since: datetime) -> list[DemandRow]:
+    """Search events whose best score stayed under their threshold (or said not confident)."""
+    rows = db.execute(
+        "SELECT id, device, received_at, json_extract(payload, '$.top_score'),"
+        " json_extract(payload, '$.threshold') FROM events"
+        " WHERE received_at >= ? AND type = 'search'"
+        " AND (json_extract(payload, '$.confident') = 0"
+        "  OR json_extract(payload, '$.top_score') < json_extract(payload, '$.threshold'))"
+        " ORDER BY received_at DESC LIMIT ?",
+        [to_db_time(since), ROW_LIMIT],
+    ).fetchall()
+    return [
+        DemandRow(
+            key=str(r[0]),
+            label="photo search",
+            count=1,
+            devices=str(r[1]),
+            last_seen=from_db_time(str(r[2])),
+            detail=f"{r[3] if r[3] is not None else '?'} / {r[4] if r[4] is not None else '?'}",
+        )
+        for r in rows
+    ]
+
+
+def wanted_out_of_stock(db: Database, *, since: datetime) -> list[DemandRow]:
+    """Catalog products scanned since `since` of which the store has nothing on hand."""
+    rows = db.execute(
+        "SELECT e.gtin, p.name, COUNT(*), group_concat(DISTINCT e.device), MAX(e.received_at)"
+        " FROM (SELECT json_extract(payload, '$.gtin') AS gtin, device, received_at FROM events"
+        "  WHERE received_at >= ? AND type = 'scan') e"
+        " JOIN products p ON p.gtin = e.gtin GROUP BY e.gtin",
+        [to_db_time(since)],
+    ).fetchall()
+    levels = stock.on_hand_many(db, [str(r[0]) for r in rows])
+    return [
+        DemandRow(
+            key=str(r[0]),
+            label=str(r[1]),
+            count=int(r[2]),
+            devices=str(r[3]),
+            last_seen=from_db_time(str(r[4])),
+            detail=str(levels[str(r[0])]),
+        )
+        for r in rows
+        if levels[str(r[0])] <= 0
+    ][:ROW_LIMIT]
