@@ -178,9 +178,8 @@ class IndexBuilder:
     ) -> list[dict[str, object]]:
         listing = []
         for product in products:
-            images = [{"path": str(catalog[product.gtin]), "role": "catalog"}]
-            if product.gtin not in catalog:
-                images = []
+            found = catalog.get(product.gtin)
+            images = [] if found is None else [{"path": str(found), "role": "catalog"}]
             images += [{"path": str(p), "role": "reference"} for p in photos.get(product.gtin, [])]
             if images:
                 listing.append(
