@@ -102,7 +102,7 @@ def test_failed_builds_are_reported_and_install_nothing(
     builder = _builder(tmp_path, hub_db, store_id, unreachable, model_name="no_such_model")
     photos = ReferencePhotos(tmp_path / "photos")
     photos.add(_seed_gtin(hub_db), photo_jpeg(7))
-    with pytest.raises(IndexBuildFailed, match="exited with 3.*no_such_model"):
+    with pytest.raises(IndexBuildFailed, match=r"exited with 3.*no_such_model"):
         builder.build()
     assert IndexVersions(tmp_path / "index").current() is None
 
