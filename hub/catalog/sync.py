@@ -1,9 +1,13 @@
 """Provides `CatalogSync`: pulls central's change feed into the hub's local copy of the catalog.
 
 Each page is applied in one transaction together with the cursor that follows it, so a crash
-at any point resumes from the last committed page and never re-applies a change. Every attempt
-is recorded (success or the failure's reason), which is how the hub knows whether central is
-reachable and how fresh its copy is.
+at any point resumes from the last committed page and never re-applies a change. The stored
+cursor is read again inside that transaction: changes at or below it are skipped and the cursor
+never moves back, so two syncs running at once (the sync thread and a reconciliation run) or a
+page fetched before another one committed cannot apply a change twice. A page whose cursors do
+not grow, or whose `next_cursor` is behind its own changes, is refused as a protocol error
+before anything of it is applied. Every attempt is recorded (success or the failure's reason),
+which is how the hub knows whether central is reachable and how fresh its copy is.
 """
 
 from __future__ import annotations
@@ -46,6 +50,30 @@ class SyncReport:
     as_of: datetime | None
 
 
+def check_page(cursor: int, page: ChangePage) -> None:
+    """Checks a change page asked for after `cursor` before any of it is applied.
+
+    Raises:
+        CatalogProtocolError: if the cursors do not grow strictly, a change is at or below the
+            cursor asked for, or `next_cursor` is behind the page's own changes or the cursor.
+    """
+    if page.next_cursor < cursor:
+        raise CatalogProtocolError(
+            f"change feed went backwards: asked after {cursor}, next_cursor {page.next_cursor}"
+        )
+    previous = cursor
+    for change in page.changes:
+        if change.cursor <= previous:
+            raise CatalogProtocolError(
+                f"change cursors must grow past {previous}, got {change.cursor}"
+            )
+        previous = change.cursor
+    if page.next_cursor < previous:
+        raise CatalogProtocolError(
+            f"next_cursor {page.next_cursor} is behind the page's last change {previous}"
+        )
+
+
 class CatalogSync:
     """Brings the local catalog copy up to date with central.
 
@@ -82,7 +110,7 @@ class CatalogSync:
         while pages < MAX_PAGES_PER_RUN:
             try:
                 page = self._client.changes(cursor, limit=self._page_limit)
-                applied += self._apply_page(cursor, page)
+                applied += self.apply_page(cursor, page)
             except (CatalogUnavailable, CatalogProtocolError) as exc:
                 with write_transaction(self._db):
                     catalog.record_sync_failure(self._db, str(exc), self._clock())
@@ -94,18 +122,24 @@ class CatalogSync:
         caught_up = page is not None and not page.has_more
         return SyncReport(pages, applied, cursor, caught_up, None if page is None else page.as_of)
 
-    def _apply_page(self, cursor: int, page: ChangePage) -> int:
-        if page.next_cursor < cursor:
-            raise CatalogProtocolError(
-                f"change feed went backwards: asked after {cursor}, next_cursor {page.next_cursor}"
-            )
-        fresh = [change for change in page.changes if change.cursor > cursor]
+    def apply_page(self, cursor: int, page: ChangePage) -> int:
+        """Applies one page fetched after `cursor` with its cursor, in one transaction.
+
+        Returns:
+            Changes applied (those at or below the stored cursor are skipped).
+
+        Raises:
+            CatalogProtocolError: if the page fails `check_page` (nothing is applied).
+        """
+        check_page(cursor, page)
         with write_transaction(self._db):
+            stored = catalog.load_sync_state(self._db).cursor
+            fresh = [change for change in page.changes if change.cursor > stored]
             for change in fresh:
                 catalog.apply_change(self._db, change, page.as_of)
             catalog.save_sync_progress(
                 self._db,
-                cursor=page.next_cursor,
+                cursor=max(stored, page.next_cursor),
                 as_of=page.as_of,
                 caught_up=not page.has_more,
                 applied=len(fresh),
