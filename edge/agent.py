@@ -24,6 +24,9 @@ from contracts.payloads import DeviceState
 from edge.config import DeviceConfig, broker_password
 from edge.core.barcode import ConsensusConfig, ScanConsensus
 from edge.errors import EdgeError
+from edge.index.active import ActiveIndex
+from edge.index.receiver import BrokerLogin, IndexReceiver
+from edge.index.transfer import IndexTransfer, TransferSettings, load_installed
 from edge.outbox.publisher import OutboxPublisher, PublisherSettings, PublisherStats
 from edge.outbox.store import OutboxStats, OutboxStore
 from edge.pipeline import FrameQueue, FrameScanner, PipelineStats, ScanPipeline
@@ -64,6 +67,37 @@ def publisher_settings(config: DeviceConfig, password: str) -> PublisherSettings
         reconnect_min_s=broker.reconnect_min_s,
         reconnect_max_s=broker.reconnect_max_s,
     )
+
+
+def build_index_receiver(
+    config: DeviceConfig, password: str, active: ActiveIndex
+) -> IndexReceiver | None:
+    """The index receiver of a device whose config has an `index` section (else None)."""
+    index, broker = config.index, config.broker
+    if index is None:
+        return None
+    settings = TransferSettings(
+        store_id=config.store_id,
+        device_id=config.device_id,
+        folder=index.folder,
+        window_chunks=index.window_chunks,
+        chunk_timeout_s=index.chunk_timeout_s,
+        max_chunk_retries=index.max_chunk_retries,
+        model_sha256=index.model_sha256,
+    )
+    login = BrokerLogin(
+        broker.host,
+        broker.port,
+        broker.login_name,
+        password,
+        tls=broker.tls,
+        tls_ca_path=broker.tls_ca_path,
+        keepalive_s=broker.keepalive_s,
+        reconnect_min_s=broker.reconnect_min_s,
+        reconnect_max_s=broker.reconnect_max_s,
+    )
+    transfer = IndexTransfer(settings, active)
+    return IndexReceiver(transfer, login, store_id=config.store_id, device_id=config.device_id)
 
 
 def build_pipeline(
@@ -121,6 +155,11 @@ class EdgeAgent:
             budget_bytes=int(config.outbox.budget_mb * 1_000_000),
         )
         self._publisher = OutboxPublisher(self._outbox, publisher_settings(config, password))
+        # The photo-search index queries use; swapped atomically when a new version installs.
+        self.index = ActiveIndex(
+            None if config.index is None else load_installed(config.index.folder)
+        )
+        self._index_receiver = build_index_receiver(config, password, self.index)
         self._source = source if source is not None else make_source(config.source)
         self._extra_listener = on_event
         self._pipeline = build_pipeline(
@@ -211,6 +250,8 @@ class EdgeAgent:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        if self._index_receiver is not None:
+            self._index_receiver.start()
         logger.info("device %s running from %s", self.config.device_id, self._source.name)
 
     def _supervise(self, stop: threading.Event, *, until_source_ends: bool) -> None:
@@ -233,6 +274,8 @@ class EdgeAgent:
         refused = self._outbox.stats().refused
         if refused:
             reasons.append(f"outbox full: {refused} events refused")
+        if self._index_receiver is not None:
+            reasons += self._index_receiver.stats().transfer.refused
         return reasons
 
     def _state(self) -> DeviceState:
@@ -245,11 +288,14 @@ class EdgeAgent:
             reasons=reasons,
             fps=self._pipeline.stats().fps,
             outbox_depth=self._outbox.stats().depth,
+            index_version=self.index.version,
         )
 
     def _shutdown(self) -> None:
         self._halt.set()
         self._source.close()
+        if self._index_receiver is not None:
+            self._index_receiver.stop()
         for thread in self._threads[1:]:
             thread.join(THREAD_JOIN_S)
         self._publisher_stop.set()

@@ -208,6 +208,26 @@ class OutboxConfig(ConfigModel):
     )
 
 
+class IndexConfig(ConfigModel):
+    """Photo-search index distribution: where versions live and how they are fetched."""
+
+    folder: ConfigPath = Field(description="folder of partial and installed index files")
+    window_chunks: int = Field(
+        default=32, ge=1, le=1024, description="chunks asked for and not yet received, at most"
+    )
+    chunk_timeout_s: float = Field(
+        default=10.0, gt=0, le=600, description="a chunk not received in this time is asked again"
+    )
+    max_chunk_retries: int = Field(
+        default=5, ge=1, le=1000, description="corrupt arrivals of one chunk before giving up"
+    )
+    model_sha256: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{64}$",
+        description="refuse indexes built with another embedding model; None accepts any",
+    )
+
+
 def _identifier(kind: str) -> AfterValidator:
     return AfterValidator(lambda value: check_identifier(kind, value))
 
@@ -232,6 +252,9 @@ class DeviceConfig(ConfigModel):
     )
     state_interval_s: float = Field(
         default=5.0, gt=0, le=3600, description="period of the retained state message, seconds"
+    )
+    index: IndexConfig | None = Field(
+        default=None, description="photo-search index updates from the hub; None: none"
     )
 
 
