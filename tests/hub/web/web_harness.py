@@ -80,7 +80,7 @@ def log_in(client: TestClient, username: str = MANAGER) -> str:
     return csrf_of(client.get("/dashboard").text)
 
 
-def seed_store(db: Database, now: datetime) -> dict[str, str]:
+def seed_store(db: Database, now: datetime, *, device: str = "kiosk-1") -> dict[str, str]:
     """Fills a hub database with a small store: products, stock, a reservation, a device with
     events and a seq gap, an unknown code, an AI decision. Returns the ids tests refer to."""
     with write_transaction(db):
@@ -89,23 +89,23 @@ def seed_store(db: Database, now: datetime) -> dict[str, str]:
             catalog.apply_change(db, change(cursor, product), now)
         stock.record_movement(db, Movement(OAT_MILK, "receipt", 12, "stock-seed:test"), now)
         stock.set_shelf_location(db, OAT_MILK, "A3-2", source="test", now=now)
-        stock.record_demand(db, UNKNOWN_GTIN, device="kiosk-1", now=now)
+        stock.record_demand(db, UNKNOWN_GTIN, device=device, now=now)
         reservation, _ = reservations.create_reservation(
             db,
-            ReservationRequest(gtin=OAT_MILK, quantity=2, device="kiosk-1"),
+            ReservationRequest(gtin=OAT_MILK, quantity=2, device=device),
             key="k-0001",
             now=now,
             policy=ReservationPolicy(hold_s=3600, safety_buffer_units=0),
         )
         for seq in (1, 2, 5):
-            envelope = make_envelope("demo", "kiosk-1", seq, payload=scan_payload(SOLD_OUT))
+            envelope = make_envelope("demo", device, seq, payload=scan_payload(SOLD_OUT))
             repo.insert_event(db, envelope, digest=f"d{seq}", received_at=now)
-            repo.count_applied(db, "kiosk-1", now)
+            repo.count_applied(db, device, now)
         repo.record_seq_decision(
-            db, "kiosk-1", SeqDecision(outcome="gap", last_seq=5, opened=SeqGap(3, 4)), now
+            db, device, SeqDecision(outcome="gap", last_seq=5, opened=SeqGap(3, 4)), now
         )
         audit.record_scan_decision(
-            db, event_id=envelope.id, device="kiosk-1", payload=envelope.payload, now=now
+            db, event_id=envelope.id, device=device, payload=envelope.payload, now=now
         )
     return {"reservation": reservation.id, "event": envelope.id, "pickup": reservation.pickup_code}
 
@@ -113,7 +113,9 @@ def seed_store(db: Database, now: datetime) -> dict[str, str]:
 OAT_MILK = "04006381333931"
 SOLD_OUT = "05012345678900"
 UNKNOWN_GTIN = "04006381333948"
+BARISTA_OAT = "04012734004359"  # the product of the kiosk_oat_milk replay
 PRODUCTS = (
     (OAT_MILK, "Oat milk 1 l", "dairy alternatives"),
     (SOLD_OUT, "Crunchy cereal", "breakfast"),
+    (BARISTA_OAT, "Barista oat drink 1 l", "dairy alternatives"),
 )
