@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from hub.answers.service import AnswerService, start_answer_service
 from hub.api.app import create_app
 from hub.api.notifier import EventNotifier
+from hub.api.routes.index import install_index_api
 from hub.catalog.client import CentralClient
 from hub.catalog.sync import CatalogSync
 from hub.config import (
@@ -41,6 +42,7 @@ from hub.db import orders
 from hub.db.connection import open_database
 from hub.domain.retry import RetryPolicy
 from hub.errors import ConfigInvalid, SeedStockInvalid
+from hub.index.wiring import start_index
 from hub.ingest.mqtt_ingest import MqttIngest
 from hub.ingest.processor import EventProcessor
 from hub.outbox.sender import OutboxSender
@@ -296,6 +298,7 @@ def run_hub(settings: HubSettings, broker: BrokerAddress) -> int:
     try:
         apply_seed(db, settings)
         workers = start_workers(settings, broker)
+        index = start_index(settings, broker, clock=utc_now) if settings.index.enabled else None
         try:
             app = create_app(
                 settings,
@@ -304,8 +307,12 @@ def run_hub(settings: HubSettings, broker: BrokerAddress) -> int:
                 broker_connected=workers.ingest.is_connected,
                 outbox_wake=workers.outbox.wake,
             )
+            if index is not None:
+                install_index_api(app, index.service)
             serve(app, settings)
         finally:
+            if index is not None:
+                index.stop()
             stop_workers(workers, join_timeout_s=settings.central_timeout_s + 1)
     finally:
         db.close()

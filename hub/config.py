@@ -12,12 +12,13 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from contracts.ids import IDENTIFIER_PATTERN
+from contracts.index import DEFAULT_CHUNK_BYTES, MAX_CHUNK_BYTES
 from hub.errors import ConfigInvalid
 
 DEFAULT_MQTT_PORT = 1883
@@ -66,6 +67,38 @@ class HttpSettings(SettingsModel):
 
     host: str = Field(default="127.0.0.1", description="interface to listen on")
     port: int = Field(default=8000, ge=0, le=65535, description="TCP port; 0 picks a free one")
+
+
+class IndexSettings(SettingsModel):
+    """Photo-search index builds and their distribution to devices."""
+
+    enabled: bool = Field(default=True, description="build and publish photo-search indexes")
+    folder: Path | None = Field(
+        default=None,
+        description="index versions, catalog image cache and reference photos; "
+        "None: an `index` folder beside the database",
+    )
+    models_manifest: Path | None = Field(
+        default=None, description="models manifest the indexer loads; None: the repo's"
+    )
+    model_name: str | None = Field(
+        default=None, description="embedding model; None: the indexer's default (INT8)"
+    )
+    dtype: Literal["int8", "float16", "float32"] = Field(
+        default="int8", description="storage type of the index rows"
+    )
+    chunk_bytes: int = Field(
+        default=DEFAULT_CHUNK_BYTES,
+        ge=1024,
+        le=MAX_CHUNK_BYTES,
+        description="bytes per published chunk",
+    )
+    build_timeout_s: float = Field(
+        default=3600.0, gt=0, le=86_400, description="longest an indexer run may take, seconds"
+    )
+    build_on_start: bool = Field(
+        default=False, description="build a version when the hub starts without one"
+    )
 
 
 class HubSettings(SettingsModel):
@@ -118,6 +151,9 @@ class HubSettings(SettingsModel):
         default_factory=BrokerSettings, description="the store's MQTT broker"
     )
     http: HttpSettings = Field(default_factory=HttpSettings, description="the hub's HTTP API")
+    index: IndexSettings = Field(
+        default_factory=IndexSettings, description="photo-search index builds and publishing"
+    )
 
     @field_validator("central_url")
     @classmethod
