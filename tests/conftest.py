@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import secrets
@@ -89,13 +90,18 @@ def fail_on_error_log(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.fail("ERROR logged during the test:\n" + "\n".join(lines))
 
 
-def pytest_unconfigure(config: pytest.Config) -> None:
-    """Silences stderr once pytest has reported everything.
-
-    zxing-cpp's nanobind bindings print a reference-leak report at interpreter exit (a known
-    trait of its finalizer, not of aisle); it would follow pytest's summary and bury it.
-    """
-    del config
+def _silence_stderr() -> None:
     sys.stderr.flush()
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Silences stderr once pytest has reported everything and restored its file descriptors.
+
+    zxing-cpp's nanobind bindings print a reference-leak report during interpreter finalization
+    (a trait of its bindings, not of aisle); it would follow pytest's summary and bury it. atexit
+    handlers run after pytest's own cleanup and before that finalization.
+    """
+    del config
+    atexit.register(_silence_stderr)
