@@ -22,6 +22,22 @@ sys.path.insert(0, str(REPO_ROOT))
 from tools.model_manifest import file_sha256, upsert_model_entry  # noqa: E402
 
 NAME = "yolox_nano"
+INPUT = {
+    "name": "images",
+    "shape": [1, 3, 416, 416],
+    "dtype": "float32",
+    "layout": "NCHW",
+    "preprocessing": {
+        "resize": "letterbox_top_left",
+        "size_hw": [416, 416],
+        "pad_value": 114,
+        "colour": "BGR",
+        "scale": 1.0,
+        "mean": [0.0, 0.0, 0.0],
+        "std": [1.0, 1.0, 1.0],
+        "decoder": "yolox",
+    },
+}
 
 
 def _entry(sha256: str, classes: list[str], measured: dict[str, object]) -> dict[str, object]:
@@ -39,21 +55,7 @@ def _entry(sha256: str, classes: list[str], measured: dict[str, object]) -> dict
             "url_or_note": "Megvii YOLOX-Nano (COCO) exported to ONNX; licence in "
             "models/yolox_nano.LICENSE",
         },
-        "input": {
-            "name": "images",
-            "shape": [1, 3, 416, 416],
-            "dtype": "float32",
-            "layout": "NCHW",
-            "preprocessing": {
-                "resize": "letterbox_top_left",
-                "size_hw": [416, 416],
-                "pad_value": 114,
-                "colour": "BGR",
-                "scale": 1.0,
-                "mean": [0.0, 0.0, 0.0],
-                "std": [1.0, 1.0, 1.0],
-            },
-        },
+        "input": INPUT,
         "outputs": [
             {
                 "name": "output",
@@ -72,10 +74,10 @@ def _latency_ms(models_dir: Path, runs: int) -> dict[str, object]:
     from edge.inference.runtime import load_model
 
     model = load_model(models_dir / "manifest.json", NAME)
-    feeds = model.entry.input
     import numpy as np
 
-    tensor = np.random.default_rng(0).uniform(0, 255, size=feeds.shape).astype(np.float32)
+    shape = [int(dim) for dim in model.entry.input.shape]
+    tensor = np.random.default_rng(0).uniform(0, 255, size=shape).astype(np.float32)
     times = []
     for _ in range(runs):
         start = time.perf_counter()

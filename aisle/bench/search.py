@@ -134,6 +134,16 @@ def crop_recall(
     return evaluate(cropped, data, projection.apply)
 
 
+def _dataset_facts(data: Dataset, threads: int) -> dict[str, Any]:
+    return {
+        "index": "int8 rows with per-row scale, 128-d, exact scan; one row per product",
+        "queries": int(data.mask("query").sum()),
+        "products": data.products,
+        "reference_photos": int(data.mask("train").sum()),
+        "threads": threads,
+    }
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Runs every method and the latency measurement; returns the JSON document."""
     data = load_dataset(args.manifest, args.query_role)
@@ -162,19 +172,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         embedders["int8"], projections["int8"], gallery, query_images, args.sizes
     )
     detector = ObjectDetector(load_model(args.models, "yolox_nano", config=runtime))
+    crop = crop_recall(
+        detector, embedders["int8"], projections["int8"], images, data, feats["int8"]
+    )
     extras = {
-        "aisle_int8_query_crop_yolox": crop_recall(
-            detector, embedders["int8"], projections["int8"], images, data, feats["int8"]
-        ),
+        "aisle_int8_query_crop_yolox": crop,
         "abstention_aisle_int8_iconic": abstention(
             feats["int8"], data, projections["int8"], args.threshold
         ),
         "search_only_latency_ms": search_only,
-        "index": "int8 rows with per-row scale, 128-d, exact scan; one row per product",
-        "queries": int(data.mask("query").sum()),
-        "products": data.products,
-        "reference_photos": int(data.mask("train").sum()),
-        "threads": args.threads,
+        **_dataset_facts(data, args.threads),
     }
     return {"methods": methods, "latency_ms": latency, "extras": extras}
 
