@@ -1,9 +1,9 @@
 """Provides the discrepancy findings staff act on, and the record of every action taken.
 
-Findings are read where they are kept: unknown GTINs from `demand_signals`, device seq gaps
-from `seq_gaps` (open ones only), and the reconciliation report rows when that table exists.
-Each finding has a stable id (`<kind>:<key>`), so the actions in `discrepancy_actions` stay
-attached to it; a finding with an action recorded is resolved.
+Once the reconciler has finished a run, the findings are those of its latest report
+(`reconciliation_findings`). Before the first run they are read live: unknown GTINs from
+`demand_signals` and open device seq gaps from `seq_gaps`. Each finding has a stable id
+(`<kind>:<key>`), so the actions in `discrepancy_actions` stay attached to it across runs.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from datetime import datetime
 
 from sqlite_utils import Database
 
-from hub.db.codec import from_db_time, to_db_time
-from hub.domain.dashboard.discrepancies import ActionFacts, FindingFacts
-
-FINDING_KINDS = ("unknown_gtin", "seq_gap")
+from hub.db.codec import from_db_time, from_json, to_db_time
+from hub.domain.dashboard.discrepancies import ActionFacts, FindingFacts, is_open
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +40,13 @@ _GAPS = (
     "SELECT 'seq_gap:' || id AS fid, 'seq_gap', NULL, device, to_seq - from_seq + 1,"
     " detected_at, detected_at, device FROM seq_gaps WHERE filled = 0"
 )
-_RESOLVED = "EXISTS (SELECT 1 FROM discrepancy_actions a WHERE a.finding_id = f.fid)"
+_OPEN_LIVE = "NOT EXISTS (SELECT 1 FROM discrepancy_actions a WHERE a.finding_id = f.fid)"
+_REPORT = (
+    "SELECT f.kind || ':' || f.key, f.kind, f.gtin, f.device, f.detail, f.cause, f.action,"
+    " (SELECT MIN(r0.started_at) FROM reconciliation_findings g"
+    "  JOIN reconciliation_runs r0 ON r0.id = g.run_id WHERE g.kind = f.kind AND g.key = f.key),"
+    " r.started_at FROM reconciliation_findings f JOIN reconciliation_runs r ON r.id = f.run_id"
+)
 
 
 def _finding(row: tuple[object, ...]) -> FindingFacts:
@@ -58,11 +62,48 @@ def _finding(row: tuple[object, ...]) -> FindingFacts:
     )
 
 
-def list_findings(db: Database, *, resolved: bool, limit: int) -> list[FindingFacts]:
-    """Open (or resolved) findings, most recently seen first."""
-    condition = _RESOLVED if resolved else f"NOT {_RESOLVED}"
+def latest_run_id(db: Database) -> int | None:
+    """The latest finished reconciliation run, or None before the first."""
+    if "reconciliation_runs" not in db.table_names():
+        return None
+    row = db.execute(
+        "SELECT MAX(id) FROM reconciliation_runs WHERE finished_at IS NOT NULL"
+    ).fetchone()
+    return None if row[0] is None else int(row[0])
+
+
+def _reported(row: tuple[object, ...]) -> FindingFacts:
+    detail = from_json(str(row[4] or "{}"))
+    count = detail.get("count", 1) if isinstance(detail, dict) else 1
+    return FindingFacts(
+        id=str(row[0]),
+        kind=str(row[1]),
+        gtin=None if row[2] is None else str(row[2]),
+        device=None if row[3] is None else str(row[3]),
+        count=int(count) if isinstance(count, int) else 1,
+        first_seen=from_db_time(str(row[7])),
+        last_seen=from_db_time(str(row[8])),
+        devices=str(row[3] or ""),
+        cause=str(row[5]),
+        proposed=str(row[6]),
+        reported_at=from_db_time(str(row[8])),
+    )
+
+
+def _open_reported(db: Database, run_id: int) -> list[FindingFacts]:
+    rows = db.execute(f"{_REPORT} WHERE f.run_id = ? ORDER BY f.id", [run_id]).fetchall()
+    facts = [_reported(row) for row in rows]
+    history = actions_for(db, [f.id for f in facts])
+    return [f for f in facts if is_open(f, history.get(f.id, []))]
+
+
+def list_open_findings(db: Database, *, limit: int) -> list[FindingFacts]:
+    """Findings that need a person: the latest report's (or, before any run, the live ones)."""
+    run_id = latest_run_id(db)
+    if run_id is not None:
+        return _open_reported(db, run_id)[:limit]
     rows = db.execute(
-        f"SELECT * FROM ({_UNKNOWN} UNION ALL {_GAPS}) f WHERE {condition}"
+        f"SELECT * FROM ({_UNKNOWN} UNION ALL {_GAPS}) f WHERE {_OPEN_LIVE}"
         " ORDER BY 7 DESC, 1 LIMIT ?",
         [limit],
     ).fetchall()
@@ -70,16 +111,37 @@ def list_findings(db: Database, *, resolved: bool, limit: int) -> list[FindingFa
 
 
 def count_open_findings(db: Database) -> int:
-    """How many findings have no action recorded."""
+    """How many findings need a person."""
+    run_id = latest_run_id(db)
+    if run_id is not None:
+        return len(_open_reported(db, run_id))
     row = db.execute(
-        f"SELECT COUNT(*) FROM ({_UNKNOWN} UNION ALL {_GAPS}) f WHERE NOT {_RESOLVED}"
+        f"SELECT COUNT(*) FROM ({_UNKNOWN} UNION ALL {_GAPS}) f WHERE {_OPEN_LIVE}"
     ).fetchone()
     return int(row[0])
 
 
+def list_handled_findings(db: Database, *, limit: int) -> list[FindingFacts]:
+    """Findings staff acted on, most recent action first."""
+    rows = db.execute(
+        "SELECT finding_id FROM discrepancy_actions GROUP BY finding_id"
+        " ORDER BY MAX(id) DESC LIMIT ?",
+        [limit],
+    ).fetchall()
+    found = (get_finding(db, str(row[0])) for row in rows)
+    return [facts for facts in found if facts is not None]
+
+
 def get_finding(db: Database, finding_id: str) -> FindingFacts | None:
-    """One finding by id (open or resolved), or None when no such finding exists."""
+    """One finding by id (open or handled), or None when no such finding exists."""
     kind, _, key = finding_id.partition(":")
+    if latest_run_id(db) is not None:
+        row = db.execute(
+            f"{_REPORT} WHERE f.kind = ? AND f.key = ? ORDER BY f.run_id DESC LIMIT 1",
+            [kind, key],
+        ).fetchone()
+        if row is not None:
+            return _reported(row)
     if kind == "unknown_gtin":
         query, params = f"{_UNKNOWN} HAVING code = ?", [key]
     elif kind == "seq_gap" and key.isdigit():

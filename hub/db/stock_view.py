@@ -47,6 +47,12 @@ class LedgerRow:
     note: str | None
 
 
+# snapshot + the movements after it (see hub.db.stock.on_hand)
+_ON_HAND = (
+    "(COALESCE((SELECT k.on_hand FROM stock_snapshots k WHERE k.gtin = p.gtin), 0)"
+    " + COALESCE((SELECT SUM(m.quantity) FROM stock_movements m WHERE m.gtin = p.gtin AND m.id >"
+    " COALESCE((SELECT k.through_movement FROM stock_snapshots k WHERE k.gtin = p.gtin), 0)), 0))"
+)
 _HELD = (
     "(SELECT COALESCE(SUM(r.quantity), 0) FROM reservations r"
     " WHERE r.gtin = p.gtin AND r.state IN ('new', 'ready'))"
@@ -83,7 +89,7 @@ def search_stock(db: Database, filters: StockFilters) -> tuple[list[StockRow], b
     where, params = _where(filters)
     rows = db.execute(
         "SELECT p.gtin, p.name, p.brand, p.category, s.location, p.price_cents, p.currency,"
-        " (SELECT COALESCE(SUM(m.quantity), 0) FROM stock_movements m WHERE m.gtin = p.gtin),"
+        f" {_ON_HAND},"
         f" {_HELD},"
         " (SELECT COALESCE(SUM(w.quantity), 0) FROM warehouse_stock w WHERE w.gtin = p.gtin)"
         f" FROM products p LEFT JOIN shelf_locations s ON s.gtin = p.gtin{where}"

@@ -21,6 +21,7 @@ from hub.domain.dashboard.discrepancies import (
     ACTION_LABELS,
     FindingFacts,
     FindingView,
+    allowed_actions,
     finding_view,
 )
 from hub.domain.dashboard.forms import FormCheck, check_discrepancy_action
@@ -46,7 +47,10 @@ def _discrepancies_page(
     flash: str = "",
 ) -> HTMLResponse:
     resolved = show == "resolved"
-    facts = findings.list_findings(services.db, resolved=resolved, limit=LIST_LIMIT)
+    if resolved:
+        facts = findings.list_handled_findings(services.db, limit=LIST_LIMIT)
+    else:
+        facts = findings.list_open_findings(services.db, limit=LIST_LIMIT)
     return page(
         services,
         request,
@@ -110,7 +114,7 @@ async def act_on_finding(
     if finding is None:
         raise HTTPException(status_code=404, detail=f"no finding {finding_id!r}")
     check = check_discrepancy_action(form, has_gtin=finding.gtin is not None)
-    allowed = finding_view(finding, []).allowed
+    allowed = allowed_actions(finding.kind)
     if check.ok and check.values["action"] not in allowed:
         check.errors["action"] = "this action does not apply to this finding"
     if not check.ok:

@@ -18,6 +18,9 @@ ACTION_LABELS: dict[str, str] = {
 _ALLOWED: dict[str, tuple[DiscrepancyAction, ...]] = {
     "unknown_gtin": ("accept_count", "dismiss"),
     "seq_gap": ("dismiss",),
+    "price_mismatch": ("dismiss",),
+    "order_stuck": ("dismiss",),
+    "reservation_stuck": ("dismiss",),
 }
 _DEFAULT_ALLOWED: tuple[DiscrepancyAction, ...] = ("accept_count", "push_correction", "dismiss")
 
@@ -33,6 +36,10 @@ class FindingFacts:
         device: the device it came from, if any.
         count: how often it was seen (scans of an unknown code; missing events of a gap).
         devices: the devices involved (comma-separated).
+        cause: the reconciliation report's explanation (None: derived here from the kind).
+        proposed: the report's proposed or taken action (None: derived here from the kind).
+        reported_at: start of the reconciliation run that last reported it (None for findings
+            read live from the ledger, devices and demand before any run).
     """
 
     id: str
@@ -43,6 +50,9 @@ class FindingFacts:
     first_seen: datetime
     last_seen: datetime
     devices: str
+    cause: str | None = None
+    proposed: str | None = None
+    reported_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +78,8 @@ class FindingView:
     Attributes:
         anchor: a DOM-safe id for the finding's card.
         allowed: the actions staff may take on it, in form order.
-        history: what staff did, oldest first (empty while open).
+        history: what staff did, oldest first.
+        resolved: no person needs to look at it (see `is_open`).
     """
 
     id: str
@@ -80,11 +91,7 @@ class FindingView:
     allowed: tuple[DiscrepancyAction, ...]
     last_seen: datetime
     history: tuple[str, ...]
-
-    @property
-    def resolved(self) -> bool:
-        """True once an action was recorded."""
-        return bool(self.history)
+    resolved: bool
 
 
 def allowed_actions(kind: str) -> tuple[DiscrepancyAction, ...]:
@@ -92,7 +99,29 @@ def allowed_actions(kind: str) -> tuple[DiscrepancyAction, ...]:
     return _ALLOWED.get(kind, _DEFAULT_ALLOWED)
 
 
+def is_open(facts: FindingFacts, actions: Sequence[ActionFacts]) -> bool:
+    """Whether a finding still needs a person.
+
+    Any action closes a finding read live. A reported finding stays closed once dismissed;
+    after a count or a correction it opens again if a later run still reports it (the action
+    did not fix it).
+    """
+    if not actions:
+        return True
+    if facts.reported_at is None:
+        return False
+    last = actions[-1]
+    return last.action != "dismiss" and last.acted_at < facts.reported_at
+
+
+def _title(f: FindingFacts) -> str:
+    subject = display_gtin(f.gtin) if f.gtin else (f.device or "")
+    return f"{f.kind.replace('_', ' ').capitalize()} {subject}".strip()
+
+
 def _explain(f: FindingFacts) -> tuple[str, str, str]:
+    if f.cause is not None:
+        return _title(f), f.cause, f.proposed or "Review it."
     if f.kind == "unknown_gtin" and f.gtin:
         return (
             f"Unknown GTIN {display_gtin(f.gtin)}",
@@ -126,7 +155,7 @@ def describe_action(a: ActionFacts) -> str:
 
 
 def finding_view(f: FindingFacts, actions: Sequence[ActionFacts]) -> FindingView:
-    """Explains a finding and its recorded actions."""
+    """Explains a finding and its recorded actions (`resolved` when it no longer needs a person)."""
     title, cause, proposed = _explain(f)
     anchor = "f-" + "".join(c if c.isalnum() else "-" for c in f.id)
     return FindingView(
@@ -139,4 +168,5 @@ def finding_view(f: FindingFacts, actions: Sequence[ActionFacts]) -> FindingView
         allowed=allowed_actions(f.kind),
         last_seen=f.last_seen,
         history=tuple(describe_action(a) for a in actions),
+        resolved=not is_open(f, actions),
     )

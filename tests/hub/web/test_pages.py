@@ -20,6 +20,7 @@ from web_harness import (
 )
 
 from hub.db import stock
+from hub.db.connection import write_transaction
 
 
 @pytest.fixture
@@ -179,3 +180,38 @@ def test_audit_lists_the_scan_that_drove_a_lookup(
     assert seeded["event"] in page
     filtered = client.get("/dashboard/audit", params={"kind": "price_proposal"}).text
     assert "No AI decision recorded yet." in filtered
+
+
+def _report(db: Database, started_at: str, findings: list[tuple[str, str, str | None]]) -> int:
+    with write_transaction(db):
+        run = db.execute(
+            "INSERT INTO reconciliation_runs (started_at, finished_at, central_reachable)"
+            " VALUES (?, ?, 1)",
+            [started_at, started_at],
+        ).lastrowid
+        for kind, key, gtin in findings:
+            db.execute(
+                "INSERT INTO reconciliation_findings (run_id, kind, key, gtin, cause, action,"
+                " action_taken) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                [run, kind, key, gtin, f"central says 7, ledger says 10 ({key})", "push the count"],
+            )
+    return int(run or 0)
+
+
+def test_reconciliation_report_findings_replace_live_ones_and_reopen_when_unfixed(
+    client: TestClient, manager: str, staff_db: Database, clock: FakeClock
+) -> None:
+    _report(
+        staff_db, "2026-03-02T09:00:00.000000Z", [("availability_mismatch", OAT_MILK, OAT_MILK)]
+    )
+    page = client.get("/dashboard/discrepancies").text
+    assert "central says 7, ledger says 10" in page and "Unknown GTIN" not in page
+    path = f"/dashboard/discrepancies/availability_mismatch:{OAT_MILK}/actions"
+    pushed = client.post(path, data={"csrf_token": manager, "action": "push_correction"})
+    assert pushed.status_code == 200 and "central says 7" not in pushed.text
+    row = staff_db.execute("SELECT kind, ref, state FROM central_outbox").fetchone()
+    assert row == ("availability", f"availability_mismatch:{OAT_MILK}", "pending")
+    _report(
+        staff_db, "2026-03-02T10:00:00.000000Z", [("availability_mismatch", OAT_MILK, OAT_MILK)]
+    )
+    assert "central says 7" in client.get("/dashboard/discrepancies").text
