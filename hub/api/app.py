@@ -22,6 +22,7 @@ from hub.api.routes import (
     health,
     orders,
     outbox,
+    reconciliation,
     reservations,
 )
 from hub.api.staff.site import install_staff_site
@@ -88,7 +89,7 @@ def create_app(
 
     app.dependency_overrides[get_services] = provide_services
     app.add_exception_handler(RequestRefused, _refused)
-    for module in (cards, devices, events, health, reservations, orders, outbox):
+    for module in (cards, devices, events, health, reservations, orders, outbox, reconciliation):
         app.include_router(module.router)
     install_staff_site(app, services.templates)
     app.mount("/static", StaticFiles(directory=API_DIR / "static"), name="static")

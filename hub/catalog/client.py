@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from contracts.catalog import ChangePage, ErrorBody
+from contracts.catalog import ChangePage, ErrorBody, StoreAvailabilityRow
 from contracts.envelope import describe_validation_error
 from hub.domain.retry import WriteMethod
 from hub.errors import CatalogProtocolError, CatalogUnavailable
@@ -21,6 +21,7 @@ from hub.errors import CatalogProtocolError, CatalogUnavailable
 ModelT = TypeVar("ModelT", bound=BaseModel)
 MAX_ERROR_TEXT = 200
 MAX_ANSWER_BYTES = 64_000
+_AVAILABILITY_ROWS = TypeAdapter(list[StoreAvailabilityRow])
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,28 @@ class CentralClient:
             CatalogProtocolError: any other non-200 answer, or a body that is not a ChangePage.
         """
         return self._get("/v1/changes", {"cursor": cursor, "limit": limit}, ChangePage)
+
+    def store_availability(self, store: str) -> list[StoreAvailabilityRow]:
+        """Fetches the on-hand counts central holds for `store` (`GET /v1/stores/{store}/...`).
+
+        Raises:
+            CatalogUnavailable: central is unreachable, timed out, or failed (5xx).
+            CatalogProtocolError: any other non-200 answer, or a body that is not a row list.
+        """
+        path = f"/v1/stores/{store}/availability"
+        try:
+            response = self._http.get(path)
+        except httpx.HTTPError as exc:
+            raise CatalogUnavailable(f"GET {path}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 500:
+            raise CatalogUnavailable(f"GET {path}: HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise CatalogProtocolError(f"GET {path}: {_describe_error(response)}")
+        try:
+            return _AVAILABILITY_ROWS.validate_json(response.content)
+        except ValidationError as exc:
+            reason = describe_validation_error(exc)
+            raise CatalogProtocolError(f"GET {path}: not availability rows: {reason}") from exc
 
     def send(
         self, method: WriteMethod, path: str, *, body: str, idempotency_key: str

@@ -1,0 +1,1 @@
+"""Provides reconciliation of the store hub with central (runs, reports)."""
