@@ -3,7 +3,8 @@
 The two halves never call each other: the agent publishes its scans to the store broker and the
 UI subscribes to its own device's events topic, exactly as when they run apart. The runner only
 owns the agent's thread, so the UI's `f` key can switch the agent between replay fixtures and
-the camera.
+the camera, and taps the agent's frames (`aisle/frame_tap.py`) for the UI's try-on and photo
+search, which run in this process on frames that never leave it.
 """
 
 from __future__ import annotations
@@ -17,11 +18,14 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from aisle.frame_tap import FrameTap, LatestFrame
+from aisle.kiosk_features import FeatureSources, build_features
 from contracts.envelope import describe_validation_error
 from edge.agent import EdgeAgent
 from edge.config import DeviceConfig, SourceConfig, load_device_config, with_overrides
 from edge.errors import ConfigError as EdgeConfigError
 from edge.errors import EdgeError
+from edge.sources.factory import make_source
 from kiosk.__main__ import build_app
 from kiosk.config import KioskSettings
 from kiosk.errors import ConfigError as KioskConfigError
@@ -30,6 +34,8 @@ logger = logging.getLogger(__name__)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 REPLAYS_DIR = REPO_ROOT / "tests" / "fixtures" / "replays"
+MODELS_MANIFEST = REPO_ROOT / "models" / "manifest.json"
+DEMO_TRYON_ASSETS = REPO_ROOT / "tests" / "fixtures" / "tryon"
 AGENT_STOP_TIMEOUT_S = 10.0
 EXIT_CONFIG = 2
 
@@ -65,9 +71,15 @@ class AgentHost:
     """Runs the kiosk's edge agent in a thread, one source at a time."""
 
     def __init__(
-        self, config: DeviceConfig, sources: list[SourceConfig], environ: Mapping[str, str]
+        self,
+        config: DeviceConfig,
+        sources: list[SourceConfig],
+        environ: Mapping[str, str],
+        frames: LatestFrame | None = None,
     ):
+        """Creates the host; `frames`, when given, receives every frame the agent reads."""
         self._config = config
+        self._frames = frames
         self._sources = sources
         self._environ = environ
         self._index = 0
@@ -78,7 +90,10 @@ class AgentHost:
     def start(self) -> None:
         """Starts the agent on the current source (in a background thread)."""
         config = self._config.model_copy(update={"source": self._sources[self._index]})
-        agent = EdgeAgent(config, environ=self._environ)
+        source = make_source(config.source)
+        if self._frames is not None:
+            source = FrameTap(source, self._frames)
+        agent = EdgeAgent(config, environ=self._environ, source=source)
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, args=(agent, self._stop), name="kiosk-edge-agent", daemon=True
@@ -117,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--outbox", type=Path, help="keep the outbox in this file")
     parser.add_argument("--replay", type=Path, help="play this replay fixture first")
     parser.add_argument(
+        "--tryon-assets",
+        type=Path,
+        default=DEMO_TRYON_ASSETS,
+        help="folder of try-on assets (PNG + JSON from the hub); default: the demo fixtures",
+    )
+    parser.add_argument("--no-tryon", action="store_true", help="turn the try-on off")
+    parser.add_argument(
         "--log-file", type=Path, default=Path("var/kiosk.log"), help="where logs go (not the UI)"
     )
     return parser
@@ -154,9 +176,15 @@ def main(argv: list[str] | None = None) -> int:
             broker_url=args.broker_url,
             outbox_path=args.outbox,
         )
-        host = AgentHost(config, source_choices(config), os.environ)
+        frames = LatestFrame()
+        host = AgentHost(config, source_choices(config), os.environ, frames)
+        assets = None if args.no_tryon else args.tryon_assets
+        features = build_features(FeatureSources(MODELS_MANIFEST, assets), frames)
         app = build_app(
-            kiosk_settings(config, args.hub_url), os.environ, on_switch_source=host.switch
+            kiosk_settings(config, args.hub_url),
+            os.environ,
+            on_switch_source=host.switch,
+            features=features,
         )
     except EdgeConfigError as exc:
         print("\n".join(exc.problems))

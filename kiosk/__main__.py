@@ -21,6 +21,7 @@ from kiosk.app import KioskApp, SourceSwitcher
 from kiosk.config import KioskSettings
 from kiosk.errors import ConfigError
 from kiosk.hub_client import HubClient, ScanFeed
+from kiosk.ports import KioskFeatures
 
 EXIT_CONFIG = 2
 
@@ -78,6 +79,7 @@ def build_app(
     *,
     scanner: bool = True,
     on_switch_source: SourceSwitcher | None = None,
+    features: KioskFeatures | None = None,
 ) -> KioskApp:
     """Composes the kiosk app from its settings.
 
@@ -86,13 +88,14 @@ def build_app(
         environ: where the broker password variable is read.
         scanner: subscribe to the edge agent's scans over MQTT.
         on_switch_source: what the `f` key calls (the runner switches its edge agent's source).
+        features: try-on and search ports (the runner builds them on its edge agent's camera).
 
     Raises:
         ConfigError: the broker password variable is not set.
     """
     feed = ScanFeed.from_settings(settings, environ) if scanner else None
     hub = HubClient.from_settings(settings)
-    return KioskApp(hub, feed, settings, on_switch_source=on_switch_source)
+    return KioskApp(hub, feed, settings, on_switch_source=on_switch_source, features=features)
 
 
 def main(argv: list[str] | None = None) -> int:

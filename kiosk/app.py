@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import ClassVar
 
 from textual import events, work
-from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
@@ -27,7 +26,9 @@ from contracts.payloads import ScanPayload
 from kiosk.card_view import build_card_view, build_unknown_view
 from kiosk.config import KioskSettings
 from kiosk.errors import ImageUnavailable, KioskError
+from kiosk.feature_app import FeatureApp
 from kiosk.hub_client import HubClient, ScanFeed
+from kiosk.ports import KioskFeatures
 from kiosk.screens.card import CardScreen
 from kiosk.screens.error import ErrorScreen
 from kiosk.screens.home import HomeScreen
@@ -50,7 +51,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class KioskApp(App[None]):
+class KioskApp(FeatureApp):
     """The kiosk terminal UI."""
 
     # Absolute, so subclasses defined in other folders find the stylesheet too.
@@ -92,6 +93,7 @@ class KioskApp(App[None]):
         *,
         on_switch_source: SourceSwitcher | None = None,
         clock: Callable[[], datetime] = local_now,
+        features: KioskFeatures | None = None,
     ) -> None:
         """Creates the app; the app closes `hub_client` and stops `scan_feed` when it exits.
 
@@ -101,8 +103,9 @@ class KioskApp(App[None]):
             settings: the kiosk settings.
             on_switch_source: called (in a worker thread) when the shopper presses `f`.
             clock: returns the current time with a timezone.
+            features: try-on and search ports (`kiosk.feature_app`); None = all off.
         """
-        super().__init__()
+        super().__init__(features, walk_away_s=settings.walk_away_s)
         self.hub_client = hub_client
         self.scan_feed = scan_feed
         self.settings = settings
@@ -274,3 +277,15 @@ class KioskApp(App[None]):
         """Forgets the shopper's session after `idle_reset_s` without activity."""
         self.action_home()
         self.kiosk_state = self.kiosk_state.end_session()
+
+    def current_product(self) -> str | None:
+        """The GTIN of the card on screen (the try-on starts with it when it can)."""
+        return self.kiosk_state.card.gtin if self.kiosk_state.card is not None else None
+
+    def keep_session_alive(self) -> None:
+        """A shopper in front of the try-on camera counts as activity."""
+        self._restart_idle_timer()
+
+    def end_shopper_session(self) -> None:
+        """Ends the session at once (the shopper walked away from the try-on)."""
+        self._end_session()

@@ -73,6 +73,11 @@ class KioskSettings(BaseModel):
         gt=0,
         description="seconds without a scan or key press after which the kiosk ends the session",
     )
+    walk_away_s: float = Field(
+        default=15.0,
+        gt=0,
+        description="seconds with nobody in front of the try-on camera before the session ends",
+    )
 
     @field_validator("hub_url")
     @classmethod

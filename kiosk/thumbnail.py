@@ -79,3 +79,31 @@ def decode_thumbnail(
         small = np.concatenate([small, small[-1:]], axis=0)
     rgb = np.ascontiguousarray(small[:, :, ::-1], dtype=np.uint8)
     return Thumbnail(rgb)
+
+
+def fit_thumbnail(pixels_rgb: npt.NDArray[np.uint8], *, width_px: int, height_px: int) -> Thumbnail:
+    """Shrinks (or enlarges) an RGB image to fit `width_px` x `height_px`, keeping its aspect.
+
+    Used for live camera previews, which are held in memory only. The result's height is rounded
+    up to an even number of pixels (two per terminal row).
+
+    Args:
+        pixels_rgb: (H, W, 3) uint8 RGB.
+        width_px: the widest result, pixels (terminal columns).
+        height_px: the tallest result, pixels (twice the terminal rows).
+
+    Raises:
+        ValueError: the image is not (H, W, 3) uint8 or the target size is not positive.
+    """
+    if width_px <= 0 or height_px <= 0:
+        raise ValueError(f"thumbnail size must be positive, got {width_px}x{height_px}")
+    if pixels_rgb.dtype != np.uint8 or pixels_rgb.ndim != 3 or pixels_rgb.shape[2] != 3:
+        raise ValueError(f"pixels_rgb must be (h, w, 3) uint8, got {pixels_rgb.shape}")
+    height, width = pixels_rgb.shape[:2]
+    scale = min(width_px / width, height_px / height)
+    size_wh = (max(1, min(width_px, round(width * scale))), max(1, round(height * scale)))
+    interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR
+    small = np.asarray(cv2.resize(pixels_rgb, size_wh, interpolation=interpolation), np.uint8)
+    if small.shape[0] % 2:
+        small = np.concatenate([small, small[-1:]], axis=0)
+    return Thumbnail(np.ascontiguousarray(small))

@@ -1,0 +1,126 @@
+"""Provides the frame tap: the kiosk's in-process features see its edge agent's camera frames.
+
+A camera can be opened by one reader only, so try-on and photo search do not open their own: the
+runner wraps the agent's frame source in a `FrameTap`, which hands every frame it reads to a
+`LatestFrame` slot. The slot keeps only the newest frame, and only while a feature listens
+(a try-on session, a snap); when the last listener leaves it drops that frame. Frames never leave
+the process: the slot holds references, it does not copy, encode, publish, log or write them.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from edge.core.frames import Frame
+from edge.sources.base import FrameSource, SourceHealth
+
+
+@dataclass(frozen=True, slots=True)
+class TappedFrame:
+    """A frame handed out by `LatestFrame`.
+
+    Attributes:
+        seq: the slot's own count (frame indices restart when the agent switches source).
+        frame: the frame as the agent read it (shared, not copied: do not modify it).
+    """
+
+    seq: int
+    frame: Frame
+
+
+class LatestFrame:
+    """Holds the newest camera frame while at least one in-process feature listens."""
+
+    def __init__(self) -> None:
+        """Creates an empty slot with no listener."""
+        self._changed = threading.Condition()
+        self._listeners = 0
+        self._seq = 0
+        self._frame: Frame | None = None
+
+    def listen(self) -> None:
+        """Starts keeping frames for one more listener."""
+        with self._changed:
+            self._listeners += 1
+
+    def release(self) -> None:
+        """One listener is done; the last one leaving drops the frame held."""
+        with self._changed:
+            self._listeners = max(0, self._listeners - 1)
+            if self._listeners == 0:
+                self._frame = None
+
+    @property
+    def listening(self) -> bool:
+        """True while some feature listens (and a frame may be held)."""
+        with self._changed:
+            return self._listeners > 0
+
+    @property
+    def holds_frame(self) -> bool:
+        """True when a frame is held (only ever while someone listens)."""
+        with self._changed:
+            return self._frame is not None
+
+    def offer(self, frame: Frame) -> None:
+        """Keeps `frame` as the newest one if anyone listens (the capture thread calls this)."""
+        with self._changed:
+            if self._listeners == 0:
+                return
+            self._seq += 1
+            self._frame = frame
+            self._changed.notify_all()
+
+    def wait_newer(self, after_seq: int, timeout_s: float) -> TappedFrame | None:
+        """Waits up to `timeout_s` for a frame newer than `after_seq`; None if none came.
+
+        Args:
+            after_seq: the `seq` of the last frame the caller used (0 for none).
+            timeout_s: longest wait, seconds.
+        """
+        with self._changed:
+            ready = self._changed.wait_for(
+                lambda: self._frame is not None and self._seq > after_seq, timeout_s
+            )
+            if not ready or self._frame is None:
+                return None
+            return TappedFrame(self._seq, self._frame)
+
+
+class FrameTap:
+    """A `FrameSource` that reads another one and offers each frame to a `LatestFrame`."""
+
+    def __init__(self, inner: FrameSource, frames: LatestFrame) -> None:
+        """Wraps `inner`; `frames` receives what it reads.
+
+        Args:
+            inner: the agent's real source (camera, video or replay).
+            frames: the slot the kiosk's features wait on.
+        """
+        self._inner = inner
+        self._frames = frames
+
+    @property
+    def name(self) -> str:
+        """The inner source's name (the tap is invisible in logs and state)."""
+        return self._inner.name
+
+    def open(self) -> None:
+        """Opens the inner source."""
+        self._inner.open()
+
+    def read(self) -> Frame | None:
+        """Reads the inner source's next frame and offers it to the slot."""
+        frame = self._inner.read()
+        if frame is not None:
+            self._frames.offer(frame)
+        return frame
+
+    def health(self) -> SourceHealth:
+        """The inner source's health."""
+        return self._inner.health()
+
+    def close(self) -> None:
+        """Closes the inner source."""
+        self._inner.close()
