@@ -23,6 +23,8 @@ from textual.timer import Timer
 
 from contracts.cards import ProductCard
 from contracts.payloads import ScanPayload
+from kiosk.action_view import card_actions
+from kiosk.actions import ShopperActions
 from kiosk.card_view import build_card_view, build_unknown_view
 from kiosk.config import KioskSettings
 from kiosk.errors import ImageUnavailable, KioskError
@@ -51,7 +53,7 @@ def local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class KioskApp(FeatureApp):
+class KioskApp(ShopperActions, FeatureApp):
     """The kiosk terminal UI."""
 
     # Absolute, so subclasses defined in other folders find the stylesheet too.
@@ -109,6 +111,7 @@ class KioskApp(FeatureApp):
         self.hub_client = hub_client
         self.scan_feed = scan_feed
         self.settings = settings
+        self.device_key_prefix = settings.device_id
         self.kiosk_state = KioskState()
         self._on_switch_source = on_switch_source
         self._clock = clock
@@ -231,7 +234,8 @@ class KioskApp(FeatureApp):
 
     def _screen_for(self, state: KioskState) -> Screen[None] | None:
         if state.view == "card" and state.card is not None:
-            return CardScreen(build_card_view(state.card, self._clock()))
+            view = build_card_view(state.card, self._clock())
+            return CardScreen(view, card_actions(state.card))
         if state.view == "unknown" and state.unknown is not None:
             return UnknownScreen(build_unknown_view(state.unknown))
         if state.view == "error" and state.error is not None and state.code is not None:

@@ -25,3 +25,15 @@ class HubResponseError(KioskError):
 
 class ImageUnavailable(KioskError):
     """A product image could not be fetched or decoded (the card shows a placeholder)."""
+
+
+class ActionRefused(KioskError):
+    """The hub refused a reservation or an order (e.g. not enough stock); retrying will not help.
+
+    Attributes:
+        code: the hub's machine-readable reason, e.g. `insufficient_stock`.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code

@@ -24,14 +24,17 @@ from pydantic import BaseModel, ValidationError
 from contracts.cards import ProductCard, UnknownCode
 from contracts.envelope import Envelope, describe_validation_error, parse_envelope
 from contracts.errors import ContractError
+from contracts.orders import DeliveryOrder, Refusal, Reservation
 from contracts.payloads import ScanPayload, parse_payload
 from contracts.topics import events_topic
 from kiosk.config import BrokerLogin, KioskSettings
-from kiosk.errors import HubResponseError, HubUnavailable, ImageUnavailable
+from kiosk.errors import ActionRefused, HubResponseError, HubUnavailable, ImageUnavailable
 
 logger = logging.getLogger(__name__)
 
 CARD_PATH: Final = "/api/v1/cards/{code}"
+RESERVATIONS_PATH: Final = "/api/v1/reservations"
+ORDERS_PATH: Final = "/api/v1/orders"
 MAX_IMAGE_BYTES: Final = 4 * 1024 * 1024
 KEEPALIVE_S: Final = 30
 RECONNECT_MIN_DELAY_S: Final = 1
@@ -67,6 +70,7 @@ class HubClient:
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self._params = {} if device_id is None else {"device": device_id}
+        self._device = device_id or "kiosk"
         self._client = httpx.AsyncClient(
             base_url=self.base_url, timeout=timeout_s, transport=transport
         )
@@ -92,15 +96,7 @@ class HubClient:
             HubResponseError: the hub's answer does not follow the card contract.
         """
         path = CARD_PATH.format(code=quote(code, safe=""))
-        try:
-            response = await self._client.get(path, params=self._params)
-        except httpx.TimeoutException as exc:
-            raise HubUnavailable(
-                f"The store hub did not answer within {self.timeout_s:g} s."
-            ) from exc
-        except httpx.HTTPError as exc:
-            raise HubUnavailable(f"The store hub at {self.base_url} cannot be reached.") from exc
-        return _parse_card_response(response)
+        return _parse_card_response(await self._request("GET", path, params=self._params))
 
     async def get_image(self, url: str) -> bytes:
         """Fetches a product image (the card's `image_url`, absolute or relative to the hub).
@@ -124,6 +120,61 @@ class HubClient:
             raise ImageUnavailable(f"image {url} is {len(response.content)} bytes")
         return response.content
 
+    async def reserve(self, gtin: str, *, quantity: int, key: str) -> Reservation:
+        """Reserves units for pickup (`POST /api/v1/reservations`).
+
+        Args:
+            gtin: the product.
+            quantity: units to hold.
+            key: the kiosk-made idempotency key; send the same one on every retry.
+
+        Raises:
+            HubUnavailable: the hub cannot be reached (retry with the same key).
+            ActionRefused: the hub refused it (not enough stock, unknown product, ...).
+            HubResponseError: the answer does not follow the contract.
+        """
+        body = {"gtin": gtin, "quantity": quantity, "device": self._device}
+        return await self._send(RESERVATIONS_PATH, body, key, Reservation)
+
+    async def place_order(self, gtin: str, *, quantity: int, key: str) -> DeliveryOrder:
+        """Orders one product for delivery (`POST /api/v1/orders`); see `reserve` for errors."""
+        body = {"device": self._device, "lines": [{"gtin": gtin, "quantity": quantity}]}
+        return await self._send(ORDERS_PATH, body, key, DeliveryOrder)
+
+    async def get_reservation(self, reservation_id: str) -> Reservation:
+        """Reads a reservation again (its state moves on at the hub)."""
+        path = f"{RESERVATIONS_PATH}/{quote(reservation_id, safe='')}"
+        return _parse_action(await self._request("GET", path), Reservation)
+
+    async def get_order(self, order_id: str) -> DeliveryOrder:
+        """Reads a delivery order again (queued -> accepted or failed)."""
+        path = f"{ORDERS_PATH}/{quote(order_id, safe='')}"
+        return _parse_action(await self._request("GET", path), DeliveryOrder)
+
+    async def _send(self, path: str, body: dict[str, Any], key: str, model: type[ModelT]) -> ModelT:
+        response = await self._request("POST", path, body, {"Idempotency-Key": key})
+        return _parse_action(response, model)
+
+    async def _request(
+        self,
+        method: str,
+        path: str,
+        body: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        *,
+        params: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        try:
+            return await self._client.request(
+                method, path, json=body, headers=headers, params=params
+            )
+        except httpx.TimeoutException as exc:
+            raise HubUnavailable(
+                f"The store hub did not answer within {self.timeout_s:g} s."
+            ) from exc
+        except httpx.HTTPError as exc:
+            raise HubUnavailable(f"The store hub at {self.base_url} cannot be reached.") from exc
+
     async def aclose(self) -> None:
         """Closes the connection pool."""
         await self._client.aclose()
@@ -138,6 +189,21 @@ def _parse_card_response(response: httpx.Response) -> ProductCard | UnknownCode:
     if status == 404:
         return _validate(UnknownCode, response)
     raise HubResponseError(f"The store hub answered HTTP {status}: {response.text[:_LOG_BYTES]!r}")
+
+
+def _parse_action(response: httpx.Response, model: type[ModelT]) -> ModelT:
+    status = response.status_code
+    if status >= 500:
+        raise HubUnavailable(f"The store hub failed to answer (HTTP {status}).")
+    if status in (200, 201, 202):
+        return _validate(model, response)
+    try:
+        refusal = Refusal.model_validate_json(response.content)
+    except ValidationError:
+        raise HubResponseError(
+            f"The store hub answered HTTP {status}: {response.text[:_LOG_BYTES]!r}"
+        ) from None
+    raise ActionRefused(refusal.code, refusal.message)
 
 
 def _validate(model: type[ModelT], response: httpx.Response) -> ModelT:

@@ -13,13 +13,17 @@ from typing import Final, Literal
 
 from contracts.cards import ProductCard, UnknownCode
 from contracts.gtin import is_valid_gtin, upce_to_upca
+from contracts.orders import DeliveryOrder, Reservation
 from contracts.payloads import ScanPayload
 from kiosk.errors import InvalidCode
 
-View = Literal["home", "loading", "card", "unknown", "error"]
+View = Literal["home", "loading", "card", "unknown", "error", "confirm"]
 ScanSource = Literal["scanner", "manual", "retry"]
 Outcome = Literal["pending", "card", "unknown", "error"]
 LookupResult = ProductCard | UnknownCode
+ActionKind = Literal["reservation", "order"]
+ActionPhase = Literal["sending", "done", "error"]
+ActionResult = Reservation | DeliveryOrder
 
 MAX_HISTORY: Final = 20
 MAX_CODE_CHARS: Final = 256
@@ -47,6 +51,36 @@ class ScanRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class ActionState:
+    """A reservation or delivery order the shopper asked for from a card.
+
+    Attributes:
+        seq: the lookup/action number it was sent as; answers for older ones are stale.
+        kind: reservation (pickup here) or order (delivery).
+        gtin: the product.
+        name: the product name, for the confirmation screen.
+        quantity: units.
+        key: the idempotency key made on the kiosk; every retry of this action reuses it, so
+            the hub never makes two.
+        phase: sending (waiting for the hub), done (the hub answered) or error.
+        result: the hub's reservation or order once it answered (refreshed while it changes).
+        error: a message for the shopper, in phase `error`.
+        retryable: whether trying again may help (the hub was unreachable; not a refusal).
+    """
+
+    seq: int
+    kind: ActionKind
+    gtin: str
+    name: str
+    quantity: int
+    key: str
+    phase: ActionPhase = "sending"
+    result: ActionResult | None = None
+    error: str | None = None
+    retryable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class KioskState:
     """What the kiosk shows and remembers for one shopper session.
 
@@ -59,6 +93,7 @@ class KioskState:
         error: a message a shopper can read, in view `error`.
         history: this session's lookups, oldest first, at most `MAX_HISTORY`.
         session_started_at: time of the session's first lookup; None before it.
+        action: the reservation or order in view `confirm`, else None.
     """
 
     view: View = "home"
@@ -69,6 +104,7 @@ class KioskState:
     error: str | None = None
     history: tuple[ScanRecord, ...] = ()
     session_started_at: datetime | None = None
+    action: ActionState | None = None
 
     def start_lookup(self, code: str, source: ScanSource, now: datetime) -> KioskState:
         """Starts a lookup of `code`; any lookup still in flight becomes stale."""
@@ -84,6 +120,7 @@ class KioskState:
             card=None,
             unknown=None,
             error=None,
+            action=None,
             history=(*self.history, record)[-MAX_HISTORY:],
             session_started_at=self.session_started_at or now,
         )
@@ -108,8 +145,52 @@ class KioskState:
         return replace(self, view="error", error=message, history=self._mark(seq, "error"))
 
     def go_home(self) -> KioskState:
-        """Returns to the home screen, keeping the session; a lookup in flight becomes stale."""
-        return replace(self, view="home", card=None, unknown=None, error=None)
+        """Returns to the home screen, keeping the session; a lookup or action in flight
+        becomes stale."""
+        return replace(self, view="home", card=None, unknown=None, error=None, action=None)
+
+    def start_action(
+        self, kind: ActionKind, *, gtin: str, name: str, quantity: int, key: str
+    ) -> KioskState:
+        """Starts reserving or ordering a product, with a kiosk-made idempotency `key`.
+
+        Raises:
+            ValueError: when `quantity` < 1 or `key` or `gtin` is empty.
+        """
+        if quantity < 1 or not key or not gtin:
+            raise ValueError(f"need a gtin, quantity >= 1 and a key, got {gtin!r}, {quantity}")
+        # Actions share the lookup counter: a lookup in flight becomes stale, and an answer for
+        # an earlier action can never match a later one.
+        seq = self.lookup_seq + 1
+        action = ActionState(seq, kind, gtin, name, quantity, key)
+        return replace(self, view="confirm", action=action, lookup_seq=seq)
+
+    def retry_action(self) -> KioskState:
+        """Sends the failed action again with the same key; `self` when there is none."""
+        action = self.action
+        if self.view != "confirm" or action is None or action.phase != "error":
+            return self
+        seq = self.lookup_seq + 1
+        again = replace(action, seq=seq, phase="sending", error=None)
+        return replace(self, action=again, lookup_seq=seq)
+
+    def with_action_result(self, seq: int, result: ActionResult) -> KioskState:
+        """Shows the hub's reservation or order for action `seq`; `self` if stale."""
+        action = self.action
+        if self.view != "confirm" or action is None or action.seq != seq:
+            return self
+        done = replace(action, phase="done", result=result, error=None)
+        return replace(self, action=done)
+
+    def with_action_error(self, seq: int, message: str, *, retryable: bool) -> KioskState:
+        """Shows why action `seq` failed; `self` if stale. A result already shown stays."""
+        action = self.action
+        if self.view != "confirm" or action is None or action.seq != seq:
+            return self
+        if action.result is not None:
+            return self  # a failed refresh keeps the confirmed reservation or order
+        failed = replace(action, phase="error", error=message, retryable=retryable)
+        return replace(self, action=failed)
 
     def end_session(self) -> KioskState:
         """Forgets the session (history included), keeping the lookup counter monotonic."""
