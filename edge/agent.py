@@ -69,13 +69,15 @@ def publisher_settings(config: DeviceConfig, password: str) -> PublisherSettings
     )
 
 
-def build_index_receiver(
-    config: DeviceConfig, password: str, active: ActiveIndex
-) -> IndexReceiver | None:
-    """The index receiver of a device whose config has an `index` section (else None)."""
+def build_index_side(
+    config: DeviceConfig, password: str
+) -> tuple[ActiveIndex, IndexReceiver | None]:
+    """The running index (the installed version, if any) and, with an `index` section, the
+    receiver that fetches new versions into it."""
     index, broker = config.index, config.broker
     if index is None:
-        return None
+        return ActiveIndex(), None
+    active = ActiveIndex(load_installed(index.folder))
     settings = TransferSettings(
         store_id=config.store_id,
         device_id=config.device_id,
@@ -97,7 +99,8 @@ def build_index_receiver(
         reconnect_max_s=broker.reconnect_max_s,
     )
     transfer = IndexTransfer(settings, active)
-    return IndexReceiver(transfer, login, store_id=config.store_id, device_id=config.device_id)
+    receiver = IndexReceiver(transfer, login, store_id=config.store_id, device_id=config.device_id)
+    return active, receiver
 
 
 def build_pipeline(
@@ -155,11 +158,7 @@ class EdgeAgent:
             budget_bytes=int(config.outbox.budget_mb * 1_000_000),
         )
         self._publisher = OutboxPublisher(self._outbox, publisher_settings(config, password))
-        # The photo-search index queries use; swapped atomically when a new version installs.
-        self.index = ActiveIndex(
-            None if config.index is None else load_installed(config.index.folder)
-        )
-        self._index_receiver = build_index_receiver(config, password, self.index)
+        self.index, self._index_receiver = build_index_side(config, password)
         self._source = source if source is not None else make_source(config.source)
         self._extra_listener = on_event
         self._pipeline = build_pipeline(

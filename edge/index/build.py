@@ -196,12 +196,10 @@ def build_index_file(
         [p.in_stock for p in listing.products],
         dtype=dtype,
     )
-    meta = IndexMeta(model[0], model[1], len(rows), len(skipped))
-    write_index_file(out, IndexData(index, used, meta))
+    write_index_file(out, IndexData(index, used, IndexMeta(*model, len(rows), len(skipped))))
     return BuildSummary(
-        file_format=FILE_FORMAT,
-        model_name=model[0],
-        model_sha256=model[1],
+        FILE_FORMAT,
+        *model,
         dims=index.dim,
         dtype=dtype,
         count=len(rows),
