@@ -87,7 +87,7 @@ def write_index_file(path: Path, data: IndexData) -> None:
             codes=index.codes,
             scales=index.scales,
             row_products=index.row_products,
-            product_ids=np.asarray(index.product_ids, dtype="<U64"),
+            product_ids=np.asarray(index.product_ids, dtype=np.str_),
             in_stock=index.in_stock,
             proj_mean=data.projection.mean,
             proj_matrix=data.projection.matrix,
