@@ -118,6 +118,21 @@ class CentralRepository:
         next_cursor = page[-1].cursor if page else cursor
         return ChangePage(changes=page, next_cursor=next_cursor, has_more=more, as_of=self.now())
 
+    def changes_json(self, cursor: int, limit: int) -> bytes:
+        """The same page as `changes`, as ChangePage JSON assembled from the stored snapshots."""
+        with self.database.read() as tx:
+            rows = feed.changes_after_json(tx, cursor, limit + 1)
+        more = len(rows) > limit
+        rows = rows[:limit]
+        next_cursor = rows[-1][0] if rows else cursor
+        body = ",".join(change for _, change in rows)
+        as_of = json.dumps(iso_utc(self.now()))
+        more_text = "true" if more else "false"
+        return (
+            f'{{"changes":[{body}],"next_cursor":{next_cursor},"has_more":{more_text},'
+            f'"as_of":{as_of}}}'
+        ).encode()
+
     def upsert_warehouse(self, warehouse: WarehouseInput) -> None:
         """Creates or renames a warehouse (not a feed change: names travel with stock)."""
         with self.database.write() as tx:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from central.db.connection import Row, Tx, iso_utc
@@ -60,6 +61,30 @@ def changes_after(tx: Tx, cursor: int, limit: int) -> list[Change]:
         {"cursor": cursor, "limit": limit},
     )
     return [_change(row) for row in rows]
+
+
+def changes_after_json(tx: Tx, cursor: int, limit: int) -> list[tuple[int, str]]:
+    """Returns up to `limit` changes after `cursor` as `(cursor, Change JSON)`, oldest first.
+
+    The JSON is assembled from the stored snapshots (validated when they were written) without
+    a model round trip: the change feed is the one read whose size grows with the catalog.
+    """
+    rows = tx.all(
+        """
+        SELECT cursor, kind, gtin, at, product_json, review_json FROM changes
+        WHERE cursor > :cursor ORDER BY cursor LIMIT :limit
+        """,
+        {"cursor": cursor, "limit": limit},
+    )
+    return [
+        (
+            int(row["cursor"]),
+            f'{{"cursor":{int(row["cursor"])},"kind":{json.dumps(row["kind"])},'
+            f'"gtin":{json.dumps(row["gtin"])},"at":{json.dumps(row["at"])},'
+            f'"product":{row["product_json"]},"review":{row["review_json"] or "null"}}}',
+        )
+        for row in rows
+    ]
 
 
 def _change(row: Row) -> Change:

@@ -26,13 +26,17 @@ def build_router(repository: CentralRepository) -> APIRouter:
         """Reports that central answers, with its product count and newest cursor."""
         return repository.health()
 
-    @router.get("/changes")
+    @router.get("/changes", response_model=ChangePage)
     def get_changes(
         cursor: Annotated[int, Query(ge=0, description="last cursor applied; 0 from start")] = 0,
         limit: Annotated[int, Query(ge=1, le=MAX_CHANGE_PAGE)] = 200,
-    ) -> ChangePage:
-        """Returns the changes after `cursor`, oldest first, with `next_cursor` and `has_more`."""
-        return repository.changes(cursor, limit)
+    ) -> Response:
+        """Returns the changes after `cursor`, oldest first, with `next_cursor` and `has_more`.
+
+        The body is a `ChangePage` assembled from the stored snapshots (no model round trip:
+        a hub's full sync reads every change of the catalog through here).
+        """
+        return Response(repository.changes_json(cursor, limit), media_type="application/json")
 
     return router
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -100,6 +101,10 @@ class CatalogSync:
     def run_once(self) -> SyncReport:
         """Pulls pages until central says no more changes wait.
 
+        The next page is fetched in a helper thread while the current one is applied, so
+        central prepares page N+1 while the hub writes page N; each page still commits with its
+        cursor, in order.
+
         Raises:
             CatalogUnavailable: central could not be reached (the failure is recorded).
             CatalogProtocolError: central's answer broke the contract (recorded too).
@@ -107,18 +112,24 @@ class CatalogSync:
         cursor = catalog.load_sync_state(self._db).cursor
         pages = applied = 0
         page: ChangePage | None = None
-        while pages < MAX_PAGES_PER_RUN:
-            try:
-                page = self._client.changes(cursor, limit=self._page_limit)
-                applied += self.apply_page(cursor, page)
-            except (CatalogUnavailable, CatalogProtocolError) as exc:
-                with write_transaction(self._db):
-                    catalog.record_sync_failure(self._db, str(exc), self._clock())
-                raise
-            pages += 1
-            cursor = page.next_cursor
-            if not page.has_more:
-                break
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-fetch") as fetcher:
+            upcoming = fetcher.submit(self._client.changes, cursor, limit=self._page_limit)
+            while pages < MAX_PAGES_PER_RUN:
+                try:
+                    page = upcoming.result()
+                    if page.has_more and pages + 1 < MAX_PAGES_PER_RUN:
+                        upcoming = fetcher.submit(
+                            self._client.changes, page.next_cursor, limit=self._page_limit
+                        )
+                    applied += self.apply_page(cursor, page)
+                except (CatalogUnavailable, CatalogProtocolError) as exc:
+                    with write_transaction(self._db):
+                        catalog.record_sync_failure(self._db, str(exc), self._clock())
+                    raise
+                pages += 1
+                cursor = max(cursor, page.next_cursor)
+                if not page.has_more:
+                    break
         caught_up = page is not None and not page.has_more
         return SyncReport(pages, applied, cursor, caught_up, None if page is None else page.as_of)
 
@@ -135,8 +146,7 @@ class CatalogSync:
         with write_transaction(self._db):
             stored = catalog.load_sync_state(self._db).cursor
             fresh = [change for change in page.changes if change.cursor > stored]
-            for change in fresh:
-                catalog.apply_change(self._db, change, page.as_of)
+            catalog.apply_changes(self._db, fresh, page.as_of)
             catalog.save_sync_progress(
                 self._db,
                 cursor=max(stored, page.next_cursor),

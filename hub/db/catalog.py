@@ -7,7 +7,7 @@ never moved back to an older version, so replaying a page changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -61,83 +61,109 @@ _PRODUCT_COLUMNS = (
 )
 
 
-def _upsert_product(db: Database, product: CatalogProduct, as_of: datetime) -> bool:
-    names = [name.strip() for name in _PRODUCT_COLUMNS.split(",")]
-    updates = ", ".join(f"{name} = excluded.{name}" for name in names[1:])
-    cursor = db.execute(
-        f"INSERT INTO products ({_PRODUCT_COLUMNS}) VALUES ({','.join('?' * len(names))})"
-        f" ON CONFLICT (gtin) DO UPDATE SET {updates} WHERE excluded.version >= products.version",
-        [
-            product.gtin,
-            product.name,
-            product.brand,
-            product.category,
-            product.subcategory,
-            product.description,
-            product.image_url,
-            product.currency,
-            product.price_cents,
-            product.online_price_cents,
-            to_json(product.attributes),
-            to_json(product.complements),
-            product.age_min_months,
-            product.age_max_months,
-            product.rating_average,
-            product.rating_count,
-            product.version,
-            None if product.updated_at is None else to_db_time(product.updated_at),
-            to_db_time(as_of),
-        ],
+_PRODUCT_NAMES = [name.strip() for name in _PRODUCT_COLUMNS.split(",")]
+_UPSERT_PRODUCT = (
+    f"INSERT INTO products ({_PRODUCT_COLUMNS}) VALUES ({','.join('?' * len(_PRODUCT_NAMES))})"
+    " ON CONFLICT (gtin) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _PRODUCT_NAMES[1:])
+    + " WHERE excluded.version >= products.version"
+)
+_IN_CHUNK = 500
+
+
+def _product_params(product: CatalogProduct, as_of: str) -> tuple[object, ...]:
+    return (
+        product.gtin,
+        product.name,
+        product.brand,
+        product.category,
+        product.subcategory,
+        product.description,
+        product.image_url,
+        product.currency,
+        product.price_cents,
+        product.online_price_cents,
+        to_json(product.attributes),
+        to_json(product.complements),
+        product.age_min_months,
+        product.age_max_months,
+        product.rating_average,
+        product.rating_count,
+        product.version,
+        None if product.updated_at is None else to_db_time(product.updated_at),
+        as_of,
     )
-    return cursor.rowcount == 1
 
 
-def _replace_online_stock(
-    db: Database, gtin: str, levels: Iterable[WarehouseStockLevel], as_of: datetime
-) -> None:
-    db.execute("DELETE FROM warehouse_stock WHERE gtin = ?", [gtin])
+def _stored_versions(db: Database, gtins: Sequence[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(gtins), _IN_CHUNK):
+        chunk = list(gtins[start : start + _IN_CHUNK])
+        rows = db.execute(
+            f"SELECT gtin, version FROM products WHERE gtin IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+        found.update((str(gtin), int(version)) for gtin, version in rows)
+    return found
+
+
+def _replace_online_stock(db: Database, products: Sequence[CatalogProduct], as_of: str) -> None:
+    db.conn.executemany("DELETE FROM warehouse_stock WHERE gtin = ?", [(p.gtin,) for p in products])
     db.conn.executemany(
         "INSERT INTO warehouse_stock (gtin, warehouse, name, quantity, delivery_days, as_of)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         [
-            (gtin, lvl.warehouse, lvl.name, lvl.quantity, lvl.delivery_days, to_db_time(as_of))
-            for lvl in levels
+            (p.gtin, lvl.warehouse, lvl.name, lvl.quantity, lvl.delivery_days, as_of)
+            for p in products
+            for lvl in p.online_stock
         ],
     )
 
 
-def _upsert_review(db: Database, review: Review, as_of: datetime) -> None:
-    db.execute(
+def _upsert_reviews(db: Database, reviews: Sequence[Review], as_of: str) -> None:
+    db.conn.executemany(
         "INSERT INTO reviews (id, gtin, rating, title, text, helpful_votes, created_at, as_of)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
         " rating = excluded.rating, title = excluded.title, text = excluded.text,"
         " helpful_votes = excluded.helpful_votes, as_of = excluded.as_of",
         [
-            review.id,
-            review.gtin,
-            review.rating,
-            review.title,
-            review.text,
-            review.helpful_votes,
-            to_db_time(review.created_at),
-            to_db_time(as_of),
+            (
+                r.id,
+                r.gtin,
+                r.rating,
+                r.title,
+                r.text,
+                r.helpful_votes,
+                to_db_time(r.created_at),
+                as_of,
+            )
+            for r in reviews
         ],
     )
 
 
-def apply_change(db: Database, change: Change, as_of: datetime) -> None:
-    """Applies one change-feed entry: upserts its product snapshot (and review, if any).
+def apply_changes(db: Database, changes: Sequence[Change], as_of: datetime) -> None:
+    """Applies change-feed entries in order: upserts each product snapshot (and review).
 
-    Online stock is replaced only when the snapshot is at least as new as the stored product.
+    A product is never moved back to an older version. Online stock is replaced from the
+    newest snapshot of each product in `changes`, when that snapshot is the stored one.
     """
-    if _upsert_product(db, change.product, as_of):
-        _replace_online_stock(db, change.product.gtin, change.product.online_stock, as_of)
-    if change.review is not None:
-        _upsert_review(db, change.review, as_of)
+    stamp = to_db_time(as_of)
+    db.conn.executemany(_UPSERT_PRODUCT, [_product_params(c.product, stamp) for c in changes])
+    newest = {c.product.gtin: c.product for c in changes}
+    stored = _stored_versions(db, list(newest))
+    current = [p for gtin, p in newest.items() if stored.get(gtin) == p.version]
+    _replace_online_stock(db, current, stamp)
+    _upsert_reviews(db, [c.review for c in changes if c.review is not None], stamp)
+
+
+def apply_change(db: Database, change: Change, as_of: datetime) -> None:
+    """Applies one change-feed entry (see `apply_changes`)."""
+    apply_changes(db, [change], as_of)
 
 
 def _product(row: tuple[Any, ...], online_stock: list[WarehouseStockLevel]) -> ProductRecord:
-    names = [name.strip() for name in _PRODUCT_COLUMNS.split(",")]
+    names = _PRODUCT_NAMES
     data = dict(zip(names, row, strict=True))
     as_of = from_db_time(data.pop("as_of"))
     data["attributes"] = from_json(data["attributes"])

@@ -1,0 +1,229 @@
+"""Provides `aisle bench reconcile`: a hub's full catalog sync from a real central holding
+`--products` products (1,000,000 by default), then a delta of 10,000 price changes.
+
+Central runs as its own process (`python -m central`) on a database filled with synthetic
+products straight through SQL (every product with one warehouse stock level and a change-feed
+entry, as central's own writes would leave it). The hub side is the real `CatalogSync` on a
+fresh hub database file with `synchronous=FULL`, pulling pages over HTTP. `full_sync_s` runs
+from an empty hub to caught up; `delta_10k_s` from the moment central holds 10,000 new price
+changes to caught up again. The same run measures the hub's apply rate alone (the pages
+already fetched) as the peer figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from aisle.broker import free_port
+from central.db.connection import SqlDatabase, iso_utc
+from central.db.schema import migrate
+from contracts.gtin import gs1_check_digit
+from hub.catalog.client import CentralClient
+from hub.catalog.sync import CatalogSync
+from hub.db.connection import open_database
+
+DELTA_CHANGES = 10_000
+INSERT_CHUNK = 50_000
+READY_TIMEOUT_S = 30.0
+STORE = "bench"
+
+
+def synthetic_gtin(index: int) -> str:
+    """The `index`-th synthetic GTIN-14 (prefix 2 = in-store numbers, never a real product)."""
+    body = f"2{index:011d}"
+    return f"0{body}{gs1_check_digit('0' + body)}"
+
+
+def _product_json(gtin: str, index: int, cursor: int, at: str, price: int) -> str:
+    return json.dumps(
+        {
+            "gtin": gtin,
+            "name": f"Synthetic product {index}",
+            "brand": f"Brand {index % 500}",
+            "category": "grocery",
+            "subcategory": f"aisle-{index % 40}",
+            "description": "",
+            "image_url": f"/v1/products/{gtin}/image.png",
+            "currency": "EUR",
+            "price_cents": price,
+            "online_price_cents": price - 10,
+            "attributes": {"size": f"{index % 9 + 1}00 g"},
+            "complements": [],
+            "online_stock": [
+                {"warehouse": "wh-1", "name": "Main", "quantity": index % 50, "delivery_days": 2}
+            ],
+            "rating_count": 0,
+            "version": cursor,
+            "updated_at": at,
+        },
+        separators=(",", ":"),
+    )
+
+
+Row = tuple[str | int, ...]
+
+
+def _rows(count: int, at: str) -> Iterator[list[tuple[Row, Row, Row]]]:
+    for start in range(0, count, INSERT_CHUNK):
+        chunk: list[tuple[Row, Row, Row]] = []
+        for index in range(start, min(count, start + INSERT_CHUNK)):
+            gtin, cursor, price = synthetic_gtin(index), index + 1, 100 + index % 900
+            product: Row = (gtin, f"Synthetic product {index}", price, cursor, at)
+            stock: Row = (gtin, index % 50)
+            change: Row = (cursor, gtin, at, _product_json(gtin, index, cursor, at, price))
+            chunk.append((product, stock, change))
+        yield chunk
+
+
+def fill_central(path: Path, count: int) -> None:
+    """Writes `count` synthetic products, their stock and their feed entries into central."""
+    migrate(SqlDatabase(path))
+    at = iso_utc(datetime.now(UTC))
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA synchronous=OFF")
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO warehouses (id, name) VALUES ('wh-1', 'Main')")
+    for chunk in _rows(count, at):
+        conn.executemany(
+            "INSERT INTO products (gtin, name, brand, category, currency, price_cents,"
+            " online_price_cents, version, updated_at) VALUES (?, ?, 'Brand', 'grocery', 'EUR',"
+            " ?, NULL, ?, ?)",
+            [row[0] for row in chunk],
+        )
+        conn.executemany(
+            "INSERT INTO online_stock (gtin, warehouse, quantity, delivery_days)"
+            " VALUES (?, 'wh-1', ?, 2)",
+            [row[1] for row in chunk],
+        )
+        conn.executemany(
+            "INSERT INTO changes (cursor, kind, gtin, at, product_json)"
+            " VALUES (?, 'product', ?, ?, ?)",
+            [row[2] for row in chunk],
+        )
+    conn.execute("UPDATE feed_counter SET value = ? WHERE id = 1", [count])
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def add_price_changes(path: Path, count: int, total: int) -> None:
+    """Appends `count` price changes (spread over the catalog) to central's feed."""
+    at = iso_utc(datetime.now(UTC))
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    first = int(conn.execute("SELECT value FROM feed_counter WHERE id = 1").fetchone()[0]) + 1
+    step = max(1, total // count)
+    rows = []
+    for offset in range(count):
+        index, cursor = (offset * step) % total, first + offset
+        gtin, price = synthetic_gtin(index), 1000 + offset % 500
+        rows.append((cursor, gtin, at, _product_json(gtin, index, cursor, at, price)))
+    conn.executemany(
+        "INSERT INTO changes (cursor, kind, gtin, at, product_json) VALUES (?, 'price', ?, ?, ?)",
+        rows,
+    )
+    conn.execute("UPDATE feed_counter SET value = ? WHERE id = 1", [first + count - 1])
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def start_central(path: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """Starts central as its own process; returns it and its base URL.
+
+    Raises:
+        RuntimeError: if central does not answer within `READY_TIMEOUT_S`.
+    """
+    port = free_port()
+    command = [sys.executable, "-m", "central", "--db", str(path), "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + READY_TIMEOUT_S
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base_url}/v1/health", timeout=1).status_code == 200:
+                return process, base_url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("central did not start")
+
+
+def timed_sync(sync: CatalogSync) -> tuple[float, int]:
+    """Runs a sync to caught up; returns (seconds, changes applied)."""
+    start_s = time.perf_counter()
+    report = sync.run_once()
+    while not report.caught_up:
+        report = sync.run_once()
+    return time.perf_counter() - start_s, report.cursor
+
+
+def run(args: argparse.Namespace) -> dict[str, float | int | str]:
+    """Builds central, runs the full sync and the delta; returns the JSON result."""
+    with tempfile.TemporaryDirectory(prefix="aisle-bench-reconcile-") as tmp:
+        folder = Path(tmp)
+        central_db = folder / "central.db"
+        start_s = time.perf_counter()
+        fill_central(central_db, args.products)
+        fill_s = time.perf_counter() - start_s
+        process, base_url = start_central(central_db)
+        try:
+            client = CentralClient(base_url, timeout_s=60)
+            hub_db = open_database(folder / "hub.db")
+            sync = CatalogSync(
+                client, hub_db, clock=lambda: datetime.now(UTC), page_limit=args.page_limit
+            )
+            full_s, cursor = timed_sync(sync)
+            delta = min(DELTA_CHANGES, args.products)
+            add_price_changes(central_db, delta, args.products)
+            delta_s, _ = timed_sync(sync)
+            products = int(hub_db.execute("SELECT COUNT(*) FROM products").fetchone()[0])
+        finally:
+            process.terminate()
+            process.wait(10)
+    return {
+        "full_sync_s": round(full_s, 2),
+        "delta_10k_s": round(delta_s, 3),
+        "products": products,
+        "changes_per_s_full": round(cursor / full_s, 1),
+        "delta_changes": delta,
+        "central_fill_s": round(fill_s, 1),
+        "page_limit": args.page_limit,
+        "load_avg_1m": round(os.getloadavg()[0], 2),
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the reconcile benchmark.
+
+    Returns:
+        0 on success, 1 when central or the sync failed.
+    """
+    parser = argparse.ArgumentParser(prog="aisle bench reconcile", description=__doc__)
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--products", type=int, default=1_000_000, help="products at central")
+    parser.add_argument("--page-limit", type=int, default=1000, help="changes per page")
+    args = parser.parse_args(argv)
+    try:
+        result = run(args)
+    except (RuntimeError, OSError) as exc:
+        print(f"aisle bench reconcile: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>20}: {value}")
+    return 0
