@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from hub.db.codec import from_db_time, from_json, to_db_time
-from hub.domain.dashboard.discrepancies import ActionFacts, FindingFacts, is_open
+from hub.domain.dashboard.discrepancies import ActionFacts, FindingFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,18 +90,28 @@ def _reported(row: tuple[object, ...]) -> FindingFacts:
     )
 
 
-def _open_reported(db: Database, run_id: int) -> list[FindingFacts]:
-    rows = db.execute(f"{_REPORT} WHERE f.run_id = ? ORDER BY f.id", [run_id]).fetchall()
-    facts = [_reported(row) for row in rows]
-    history = actions_for(db, [f.id for f in facts])
-    return [f for f in facts if is_open(f, history.get(f.id, []))]
+# A reported finding needs a person unless its latest action is a dismissal, or a count or
+# correction made after the run that reported it (`hub.domain.dashboard.discrepancies.is_open`).
+_OPEN_REPORTED = (
+    "NOT EXISTS (SELECT 1 FROM discrepancy_actions a WHERE a.finding_id = f.kind || ':' || f.key"
+    " AND a.id = (SELECT MAX(b.id) FROM discrepancy_actions b WHERE b.finding_id = a.finding_id)"
+    " AND (a.action = 'dismiss' OR a.acted_at >= r.started_at))"
+)
+
+
+def _open_reported(db: Database, run_id: int, *, limit: int) -> list[FindingFacts]:
+    rows = db.execute(
+        f"{_REPORT} WHERE f.run_id = ? AND {_OPEN_REPORTED} ORDER BY f.id LIMIT ?",
+        [run_id, limit],
+    ).fetchall()
+    return [_reported(row) for row in rows]
 
 
 def list_open_findings(db: Database, *, limit: int) -> list[FindingFacts]:
     """Findings that need a person: the latest report's (or, before any run, the live ones)."""
     run_id = latest_run_id(db)
     if run_id is not None:
-        return _open_reported(db, run_id)[:limit]
+        return _open_reported(db, run_id, limit=limit)
     rows = db.execute(
         f"SELECT * FROM ({_UNKNOWN} UNION ALL {_GAPS}) f WHERE {_OPEN_LIVE}"
         " ORDER BY 7 DESC, 1 LIMIT ?",
@@ -114,7 +124,12 @@ def count_open_findings(db: Database) -> int:
     """How many findings need a person."""
     run_id = latest_run_id(db)
     if run_id is not None:
-        return len(_open_reported(db, run_id))
+        row = db.execute(
+            "SELECT COUNT(*) FROM reconciliation_findings f JOIN reconciliation_runs r"
+            f" ON r.id = f.run_id WHERE f.run_id = ? AND {_OPEN_REPORTED}",
+            [run_id],
+        ).fetchone()
+        return int(row[0])
     row = db.execute(
         f"SELECT COUNT(*) FROM ({_UNKNOWN} UNION ALL {_GAPS}) f WHERE {_OPEN_LIVE}"
     ).fetchone()

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from hub.db.dashboard_schema import DASHBOARD_INDEXES, STAFF_TABLES
+
 MIGRATION_SET = "hub"
 migrations = Migrations(MIGRATION_SET)
 
@@ -294,96 +296,9 @@ def _m0005_reservations_orders(db: Database) -> None:
     _run(db, _ORDER_TABLES)
 
 
-_STAFF_TABLES = (
-    """
-    CREATE TABLE staff_users (
-        id INTEGER PRIMARY KEY,
-        username TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(username) BETWEEN 3 AND 64),
-        role TEXT NOT NULL CHECK (role IN ('associate', 'manager')),
-        password_hash TEXT NOT NULL,
-        active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
-        created_at TEXT NOT NULL,
-        created_by TEXT NOT NULL,
-        password_changed_at TEXT NOT NULL
-    )
-    """,
-    """
-    CREATE TABLE staff_sessions (
-        token_sha256 TEXT PRIMARY KEY,
-        user_id INTEGER NOT NULL REFERENCES staff_users (id) ON DELETE CASCADE,
-        csrf_token TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        last_seen_at TEXT NOT NULL,
-        expires_at TEXT NOT NULL
-    )
-    """,
-    "CREATE INDEX staff_sessions_user ON staff_sessions (user_id)",
-    """
-    CREATE TABLE staff_login_attempts (
-        id INTEGER PRIMARY KEY,
-        username TEXT NOT NULL COLLATE NOCASE,
-        remote TEXT,
-        succeeded INTEGER NOT NULL CHECK (succeeded IN (0, 1)),
-        attempted_at TEXT NOT NULL
-    )
-    """,
-    "CREATE INDEX staff_login_attempts_user ON staff_login_attempts (username, attempted_at)",
-    """
-    CREATE TABLE discrepancy_actions (
-        id INTEGER PRIMARY KEY,
-        finding_id TEXT NOT NULL CHECK (length(finding_id) BETWEEN 1 AND 200),
-        action TEXT NOT NULL CHECK (action IN ('accept_count', 'push_correction', 'dismiss')),
-        gtin TEXT,
-        counted_units INTEGER CHECK (counted_units >= 0),
-        reason TEXT,
-        movement_id INTEGER,
-        outbox_key TEXT,
-        actor TEXT NOT NULL,
-        acted_at TEXT NOT NULL,
-        CHECK (action <> 'dismiss' OR length(reason) >= 3),
-        CHECK (action <> 'accept_count' OR counted_units IS NOT NULL)
-    )
-    """,
-    "CREATE INDEX discrepancy_actions_finding ON discrepancy_actions (finding_id, id)",
-    """
-    CREATE TRIGGER discrepancy_actions_no_update BEFORE UPDATE ON discrepancy_actions
-    BEGIN SELECT RAISE(ABORT, 'discrepancy actions are append-only'); END
-    """,
-    """
-    CREATE TABLE ai_audit (
-        id INTEGER PRIMARY KEY,
-        recorded_at TEXT NOT NULL,
-        kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 40),
-        action TEXT NOT NULL CHECK (length(action) BETWEEN 1 AND 80),
-        subject TEXT,
-        model_name TEXT NOT NULL,
-        model_version TEXT NOT NULL,
-        model_sha256 TEXT,
-        input_sha256 TEXT NOT NULL,
-        score REAL,
-        threshold REAL,
-        output TEXT NOT NULL DEFAULT '{}',
-        approved_by TEXT NOT NULL,
-        device TEXT,
-        event_id TEXT
-    )
-    """,
-    "CREATE INDEX ai_audit_recorded ON ai_audit (recorded_at)",
-    "CREATE UNIQUE INDEX ai_audit_event ON ai_audit (event_id, kind) WHERE event_id IS NOT NULL",
-    """
-    CREATE TRIGGER ai_audit_no_update BEFORE UPDATE ON ai_audit
-    BEGIN SELECT RAISE(ABORT, 'the AI audit log is append-only'); END
-    """,
-    """
-    CREATE TRIGGER ai_audit_no_delete BEFORE DELETE ON ai_audit
-    BEGIN SELECT RAISE(ABORT, 'the AI audit log is append-only'); END
-    """,
-)
-
-
 @migrations(name="0006_staff_dashboard")
 def _m0006_staff_dashboard(db: Database) -> None:
-    _run(db, _STAFF_TABLES)
+    _run(db, STAFF_TABLES)
 
 
 _LEDGER_TABLES = (
@@ -469,6 +384,11 @@ _LEDGER_TABLES = (
 @migrations(name="0007_ledger_reconciliation")
 def _m0007_ledger_reconciliation(db: Database) -> None:
     _run(db, _LEDGER_TABLES)
+
+
+@migrations(name="0008_dashboard_indexes")
+def _m0008_dashboard_indexes(db: Database) -> None:
+    _run(db, DASHBOARD_INDEXES)
 
 
 def migrate(db: Database) -> list[str]:

@@ -93,7 +93,7 @@ def search_stock(db: Database, filters: StockFilters) -> tuple[list[StockRow], b
         f" {_HELD},"
         " (SELECT COALESCE(SUM(w.quantity), 0) FROM warehouse_stock w WHERE w.gtin = p.gtin)"
         f" FROM products p LEFT JOIN shelf_locations s ON s.gtin = p.gtin{where}"
-        " ORDER BY p.name, p.gtin LIMIT ? OFFSET ?",
+        " ORDER BY p.name, p.brand, p.gtin LIMIT ? OFFSET ?",
         [*params, PAGE_ROWS + 1, filters.page * PAGE_ROWS],
     ).fetchall()
     found = [StockRow(*row) for row in rows[:PAGE_ROWS]]

@@ -23,6 +23,7 @@ from hub.domain.dashboard.demand import (
 )
 
 router = APIRouter(tags=["staff"], include_in_schema=False)
+HTML_ROWS = 200  # the page shows the top rows; the CSV export has them all
 
 
 def _rows(services: Services, view: DemandView, sort: str, direction: str) -> list[DemandRow]:
@@ -47,6 +48,7 @@ async def demand_page(
 ) -> HTMLResponse:
     """One demand view, sorted by a column (click a header to flip the order)."""
     chosen = view_for(view)
+    rows = _rows(services, chosen, sort, direction)
     return page(
         services,
         request,
@@ -56,7 +58,8 @@ async def demand_page(
             "active": "demand",
             "views": VIEWS,
             "view": chosen,
-            "rows": _rows(services, chosen, sort, direction),
+            "rows": rows[:HTML_ROWS],
+            "total": len(rows),
             "sort": sort,
             "direction": "asc" if direction == "asc" else "desc",
         },

@@ -62,7 +62,8 @@ VIEWS: tuple[DemandView, ...] = (
     DemandView(
         "out_of_stock",
         "Wanted but out of stock here",
-        f"Products shoppers scanned or found in the last {WINDOW_DAYS} days with none on hand.",
+        f"Products shoppers scanned lately (the latest 5,000 scans, up to {WINDOW_DAYS} days)"
+        " with none on hand here.",
         "on hand",
     ),
 )
