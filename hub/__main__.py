@@ -47,6 +47,7 @@ from hub.ingest.mqtt_ingest import MqttIngest
 from hub.ingest.processor import EventProcessor
 from hub.outbox.sender import OutboxSender
 from hub.pickup.sweeper import ReservationSweeper
+from hub.reconcile.runner import Reconciler
 from hub.staff_admin import add_user_main
 from hub.stock.seed import apply_stock_seed, load_stock_seed
 
@@ -140,6 +141,7 @@ class Workers:
     outbox_thread: threading.Thread
     sweeper_thread: threading.Thread
     answers: AnswerService
+    reconcile_thread: threading.Thread | None = None
 
 
 def build_outbox_sender(settings: HubSettings) -> OutboxSender:
@@ -217,7 +219,36 @@ def start_workers(settings: HubSettings, broker: BrokerAddress) -> Workers:
         sync.run_forever, "catalog-sync", stop=stop, interval_s=settings.catalog_sync_interval_s
     )
     sender, outbox_thread, sweeper_thread = start_pickup_and_outbox(settings, stop, notifier)
-    return Workers(ingest, thread, stop, notifier, sender, outbox_thread, sweeper_thread, answers)
+    reconcile = start_reconciler(settings, stop, on_push=sender.wake)
+    return Workers(
+        ingest, thread, stop, notifier, sender, outbox_thread, sweeper_thread, answers, reconcile
+    )
+
+
+def start_reconciler(
+    settings: HubSettings, stop: threading.Event, *, on_push: Callable[[], None]
+) -> threading.Thread:
+    """Starts reconciliation with central (its own thread, connection, client and sync)."""
+
+    def client() -> CentralClient:
+        return CentralClient(settings.central_url, timeout_s=settings.central_timeout_s)
+
+    reconciler = Reconciler(
+        open_database(settings.db_path, run_migrations=False),
+        client=client(),
+        sync=CatalogSync(
+            client(),
+            open_database(settings.db_path, run_migrations=False),
+            clock=utc_now,
+            page_limit=settings.catalog_page_limit,
+        ),
+        store_id=settings.store_id,
+        clock=utc_now,
+        on_push=on_push,
+    )
+    return _thread(
+        reconciler.run_forever, "reconcile", stop=stop, interval_s=settings.reconcile_interval_s
+    )
 
 
 def stop_workers(workers: Workers, *, join_timeout_s: float) -> None:
@@ -228,6 +259,8 @@ def stop_workers(workers: Workers, *, join_timeout_s: float) -> None:
     workers.sync_thread.join(join_timeout_s)
     workers.outbox_thread.join(join_timeout_s)
     workers.sweeper_thread.join(join_timeout_s)
+    if workers.reconcile_thread is not None:
+        workers.reconcile_thread.join(join_timeout_s)
     workers.ingest.stop()
     workers.answers.stop(join_timeout_s)
 

@@ -122,6 +122,9 @@ class HubSettings(SettingsModel):
     catalog_page_limit: int = Field(
         default=500, ge=1, le=10_000, description="changes asked for per change-feed page"
     )
+    reconcile_interval_s: float = Field(
+        default=60.0, gt=0, le=86_400, description="pause between two reconciliation runs, s"
+    )
     outbox_retry_base_s: float = Field(
         default=1.0, gt=0, le=3600, description="wait after a first failed send to central, s"
     )
