@@ -10,13 +10,40 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 from kiosk.action_view import CardActions
 from kiosk.card_view import CardView
 from kiosk.thumbnail import Thumbnail
 from kiosk.widgets.product_card import ProductCardWidget, ProductImage
 from kiosk.widgets.status_bar import StatusBar
+
+
+class ActionLabel(Static):
+    """A clickable action line of the card (greyed out with class `off` when not offered)."""
+
+    @dataclass
+    class Clicked(Message):
+        """The shopper clicked (tapped) the line."""
+
+        action: str
+
+    def __init__(self, text: str, action: str, *, enabled: bool) -> None:
+        """Creates the line.
+
+        Args:
+            text: what it says.
+            action: `reserve` or `order`; also the widget id.
+            enabled: whether the card offers it.
+        """
+        super().__init__(text, id=action, markup=False, classes="action" if enabled else "off")
+        self.action = action
+        self.enabled = enabled
+
+    def on_click(self) -> None:
+        """Posts `Clicked` when the action is offered."""
+        if self.enabled:
+            self.post_message(self.Clicked(self.action))
 
 
 class CardScreen(Screen[None]):
@@ -66,18 +93,20 @@ class CardScreen(Screen[None]):
         actions = self.actions
         if actions is None:
             return
+        # Plain clickable lines, not Buttons: a focusable widget restyles the whole screen when
+        # it takes focus, which costs more than the rest of the card (see `aisle bench card`).
         with Horizontal(id="card-actions"):
-            yield Button("Reserve for pickup", id="reserve", disabled=not actions.can_reserve)
-            yield Button("Order for delivery", id="order", disabled=not actions.can_order)
+            yield ActionLabel("[r] Reserve for pickup", "reserve", enabled=actions.can_reserve)
+            yield ActionLabel("[o] Order for delivery", "order", enabled=actions.can_order)
             notes = [note for note in (actions.reserve_hint, actions.order_hint) if note]
             yield Static(" · ".join(notes), id="action-notes", markup=False)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Turns a press of an action button into its message."""
-        event.stop()
-        if event.button.id == "reserve":
+    def on_action_label_clicked(self, message: ActionLabel.Clicked) -> None:
+        """Turns a click on an action line into its message."""
+        message.stop()
+        if message.action == "reserve":
             self.action_reserve()
-        elif event.button.id == "order":
+        else:
             self.action_order()
 
     def action_reserve(self) -> None:

@@ -22,7 +22,7 @@ from hub.db.connection import write_transaction
 from hub.db.stock import Movement
 from kiosk.action_view import QUEUED_TEXT
 from kiosk.hub_client import HubClient
-from kiosk.screens.card import CardScreen
+from kiosk.screens.card import ActionLabel, CardScreen
 from kiosk.screens.confirmation import ConfirmationScreen
 from kiosk.screens.home import HomeScreen
 
@@ -38,8 +38,8 @@ async def test_the_card_offers_reserve_and_order(seeded_hub: SeededHub) -> None:
     async with app.run_test(size=SIZE) as pilot:
         app.deliver_scan(build_scan())
         card = await wait_for_screen(pilot, CardScreen)
-        assert not card.query_one("#reserve", Button).disabled
-        assert not card.query_one("#order", Button).disabled
+        assert card.query_one("#reserve", ActionLabel).enabled
+        assert card.query_one("#order", ActionLabel).enabled
         assert text(card, "#action-notes") == ""
 
 
@@ -52,7 +52,7 @@ async def test_out_of_stock_here_cannot_be_reserved(seeded_hub: SeededHub) -> No
     async with app.run_test(size=SIZE) as pilot:
         app.deliver_scan(build_scan())
         card = await wait_for_screen(pilot, CardScreen)
-        assert card.query_one("#reserve", Button).disabled
+        assert not card.query_one("#reserve", ActionLabel).enabled
         assert text(card, "#action-notes") == "Nothing to reserve: out of stock here"
         await pilot.press("r")
         await pilot.pause()
@@ -67,7 +67,7 @@ async def test_reserve_for_pickup_holds_stock_and_shows_the_pickup_code(
     async with app.run_test(size=SIZE) as pilot:
         app.deliver_scan(build_scan())
         await wait_for_screen(pilot, CardScreen)
-        await pilot.press("r")
+        await pilot.click("#reserve")
         confirm = await wait_for_screen(pilot, ConfirmationScreen)
         status = await wait_for_text(pilot, "#confirm-status", lambda s: s.startswith("Reserved"))
         assert status == "Reserved: staff are putting it aside for you."
