@@ -6,8 +6,8 @@ not derived from rows, which are deleted on PUBACK). The file runs in WAL mode w
 `synchronous=FULL`: once `append` returns, the event survives a power cut.
 
 Disk budget and priority lanes (see firmware_configs/README.md for the sizing formula):
-    critical  (order, reservation): never dropped; refused with `OutboxFull` when the budget is
-              full. Only they may use the last `CRITICAL_RESERVE_SHARE` of the budget.
+    critical  (order, reservation, sale): never dropped; refused with `OutboxFull` when the budget
+              is full. Only they may use the last `CRITICAL_RESERVE_SHARE` of the budget.
     standard  (scan, stock and unknown types): kept at least `STANDARD_RETENTION_S`; older ones
               are dropped only to make room; refused with `OutboxFull` when nothing can go.
     telemetry: dropped oldest first whenever room is needed.
@@ -46,6 +46,7 @@ class Lane(IntEnum):
 LANE_BY_TYPE: Mapping[str, Lane] = {
     "order": Lane.CRITICAL,
     "reservation": Lane.CRITICAL,
+    "sale": Lane.CRITICAL,  # a till's sale is money taken: the ledger must get every one
     "scan": Lane.STANDARD,
     "stock": Lane.STANDARD,
     "telemetry": Lane.TELEMETRY,
