@@ -7,6 +7,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 from kiosk_builders import (
     GRANOLA_GTIN,
+    HUB_AS_OF,
     KIOSK_DEVICE,
     OAT_MILK_GTIN,
     SeededHub,
@@ -17,7 +18,7 @@ from kiosk_pilot import NOW, SIZE, kiosk, text, texts, wait_for_screen, wait_for
 from textual.widgets import Button
 
 from aisle.broker import free_port
-from hub.db import stock
+from hub.db import catalog, stock
 from hub.db.connection import write_transaction
 from hub.db.stock import Movement
 from kiosk.action_view import QUEUED_TEXT
@@ -143,3 +144,18 @@ async def test_a_reservation_retried_after_the_hub_was_down_is_made_once(
         await pilot.press("a")  # nothing to retry any more
         await pilot.pause(0.2)
     assert reservations(seeded_hub) == [(OAT_MILK_GTIN, 1, "new")]
+
+
+async def test_the_card_says_as_of_when_central_stopped_answering(seeded_hub: SeededHub) -> None:
+    seeded_hub.mark_central_reachable(HUB_AS_OF)
+    with write_transaction(seeded_hub.db):
+        catalog.record_sync_failure(seeded_hub.db, "GET /v1/changes: ConnectError", NOW)
+    app = kiosk(seeded_hub.client())
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_scan(build_scan())
+        card = await wait_for_screen(pilot, CardScreen)
+        assert text(card, "#freshness") == (
+            "Online prices and stock as of 21 Nov 09:30 (2 h ago): "
+            "the online shop cannot be reached right now."
+        )
+        assert text(card, "#store-price") == "Here €2.49"
