@@ -15,7 +15,7 @@ from sqlite_utils import Database
 
 from contracts.envelope import Envelope
 from contracts.payloads import SalePayload, ScanPayload, StockPayload, WireModel
-from hub.db import catalog, shelf, stock
+from hub.db import audit, catalog, shelf, stock
 from hub.db.stock import Movement
 
 
@@ -56,11 +56,15 @@ Effect = Callable[[EffectContext, Envelope, WireModel], None]
 
 
 def scan_effect(ctx: EffectContext, envelope: Envelope, body: WireModel) -> None:
-    """A scan of a GTIN the catalog does not hold counts as a demand signal."""
+    """A scan of a GTIN the catalog does not hold counts as a demand signal; every confirmed
+    scan is logged in the AI audit (the decode drives the kiosk's product lookup)."""
     if not isinstance(body, ScanPayload) or body.gtin is None:
         return
     if not ctx.product_known(body.gtin):
         ctx.count_demand(body.gtin, envelope.device)
+    audit.record_scan_decision(
+        ctx.db, event_id=envelope.id, device=envelope.device, payload=envelope.payload, now=ctx.now
+    )
 
 
 def sale_effect(ctx: EffectContext, envelope: Envelope, body: WireModel) -> None:
