@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hub_harness import wait_until
 from outbox_harness import CentralOnPort, SetClock, order_write
 from sqlite_utils import Database
@@ -155,3 +156,25 @@ def test_the_sender_loop_drains_when_central_comes_back(
         sender.wake()
         thread.join(5.0)
     assert not thread.is_alive()
+
+
+@pytest.mark.allow_error_log
+def test_a_delivered_write_whose_result_cannot_be_applied_is_never_resent(
+    hub_db: Database, central_on_port: CentralOnPort, tmp_path: Path
+) -> None:
+    def broken(db: Database, row: OutboxRow, delivery: Delivery) -> None:
+        raise ValueError("answer not understood")
+
+    clock = SetClock()
+    central_on_port.start()
+    row = queue(hub_db, clock, "kiosk-1:broken-handler")
+    client = CentralClient(central_on_port.base_url, timeout_s=2.0)
+    sender = OutboxSender(client, hub_db, clock=clock, policy=POLICY, handlers={"order": broken})
+    assert sender.run_once().failed == 1
+    final = store.get(hub_db, row.id)
+    assert final is not None and final.state == "failed_permanent"
+    assert final.last_error == "result not applied: answer not understood"
+    assert final.response_status == 201
+    clock.advance(100)
+    assert sender.run_once().attempted == 0
+    assert central_orders(tmp_path) == 1
