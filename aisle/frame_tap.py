@@ -39,10 +39,14 @@ class LatestFrame:
         self._seq = 0
         self._frame: Frame | None = None
 
-    def listen(self) -> None:
-        """Starts keeping frames for one more listener."""
+    def listen(self) -> int:
+        """Starts keeping frames for one more listener; returns the current `seq`.
+
+        Pass the returned number to `wait_newer` to get a frame read after this call.
+        """
         with self._changed:
             self._listeners += 1
+            return self._seq
 
     def release(self) -> None:
         """One listener is done; the last one leaving drops the frame held."""

@@ -9,13 +9,21 @@ is turned off and logged, and the kiosk shows it as off. Frames reach the featur
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from aisle.frame_tap import LatestFrame
+from aisle.kiosk_search import EdgePhotoSearch, EdgeTextSearch, load_catalog_texts
 from aisle.kiosk_tryon import EdgeTryOn, load_tryon_models, scan_assets
 from edge.errors import EdgeError
-from kiosk.ports import KioskFeatures, TryOnPreview
+from edge.index.active import LoadedIndex
+from edge.inference.detector import ObjectDetector
+from edge.inference.embedder import ImageEmbedder
+from edge.inference.runtime import load_model
+from edge.inference.text_embedder import TextEmbedder
+from kiosk.ports import KioskFeatures, PhotoSearch, TryOnPreview
 
 logger = logging.getLogger(__name__)
 
@@ -27,10 +35,17 @@ class FeatureSources:
     Attributes:
         manifest: `models/manifest.json`.
         tryon_assets: folder of try-on assets (`<asset_id>.png` + `.json`), or None for no try-on.
+        catalog_texts: catalog file whose product texts text search matches, or None for none.
+        photo_index: returns the photo-search index the kiosk's agent runs (None: no index
+            configured, photo search off).
+        image_model: the image embedding model photo search queries with.
     """
 
     manifest: Path
     tryon_assets: Path | None
+    catalog_texts: Path | None = None
+    photo_index: Callable[[], LoadedIndex | None] | None = None
+    image_model: str = "efficientnet_lite0_int8"
 
 
 def build_tryon(sources: FeatureSources, frames: LatestFrame) -> TryOnPreview | None:
@@ -54,11 +69,60 @@ def build_tryon(sources: FeatureSources, frames: LatestFrame) -> TryOnPreview | 
     return EdgeTryOn(models, assets, frames)
 
 
+def build_photo_search(sources: FeatureSources, frames: LatestFrame) -> PhotoSearch | None:
+    """The photo-search port, or None (logged) without an index or its models."""
+    if sources.photo_index is None:
+        return None
+    try:
+        embedder = ImageEmbedder(load_model(sources.manifest, sources.image_model))
+        detector = ObjectDetector(load_model(sources.manifest, "yolox_nano"))
+    except EdgeError as exc:
+        logger.warning("photo search off: %s", exc)
+        return None
+    return EdgePhotoSearch(embedder, sources.photo_index, frames, detector=detector)
+
+
+def build_text_search(sources: FeatureSources) -> EdgeTextSearch | None:
+    """The text-search port (its product texts not yet embedded), or None (logged)."""
+    if sources.catalog_texts is None:
+        return None
+    try:
+        products = load_catalog_texts(sources.catalog_texts)
+        embedder = TextEmbedder.from_model(load_model(sources.manifest, "all_minilm_l6_v2_int8"))
+    except (ValueError, EdgeError) as exc:
+        logger.warning("text search off: %s", exc)
+        return None
+    return EdgeTextSearch(embedder, products)
+
+
 def build_features(sources: FeatureSources, frames: LatestFrame) -> KioskFeatures:
     """Builds every feature this kiosk can run; the others stay off (None).
+
+    Text search embeds its products on first use; call its `prepare` in a thread to warm it.
 
     Args:
         sources: models and data.
         frames: the slot the kiosk's edge agent fills with camera frames.
     """
-    return KioskFeatures(tryon=build_tryon(sources, frames))
+    return KioskFeatures(
+        tryon=build_tryon(sources, frames),
+        photo_search=build_photo_search(sources, frames),
+        text_search=build_text_search(sources),
+    )
+
+
+def warm_up(features: KioskFeatures) -> threading.Thread | None:
+    """Embeds the text search's products in a background thread (the UI starts meanwhile)."""
+    search = features.text_search
+    if not isinstance(search, EdgeTextSearch):
+        return None
+
+    def prepare() -> None:
+        try:
+            search.prepare()
+        except Exception:  # top of the thread: the first search will try again and report
+            logger.exception("text search: embedding the product texts failed")
+
+    thread = threading.Thread(target=prepare, name="kiosk-text-index", daemon=True)
+    thread.start()
+    return thread

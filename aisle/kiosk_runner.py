@@ -19,12 +19,13 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from aisle.frame_tap import FrameTap, LatestFrame
-from aisle.kiosk_features import FeatureSources, build_features
+from aisle.kiosk_features import FeatureSources, build_features, warm_up
 from contracts.envelope import describe_validation_error
 from edge.agent import EdgeAgent
 from edge.config import DeviceConfig, SourceConfig, load_device_config, with_overrides
 from edge.errors import ConfigError as EdgeConfigError
 from edge.errors import EdgeError
+from edge.index.active import LoadedIndex
 from edge.sources.factory import make_source
 from kiosk.__main__ import build_app
 from kiosk.config import KioskSettings
@@ -36,6 +37,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 REPLAYS_DIR = REPO_ROOT / "tests" / "fixtures" / "replays"
 MODELS_MANIFEST = REPO_ROOT / "models" / "manifest.json"
 DEMO_TRYON_ASSETS = REPO_ROOT / "tests" / "fixtures" / "tryon"
+DEMO_CATALOG = REPO_ROOT / "central" / "data" / "demo_catalog.json"
 AGENT_STOP_TIMEOUT_S = 10.0
 EXIT_CONFIG = 2
 
@@ -86,6 +88,7 @@ class AgentHost:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._agent: EdgeAgent | None = None
 
     def start(self) -> None:
         """Starts the agent on the current source (in a background thread)."""
@@ -94,6 +97,7 @@ class AgentHost:
         if self._frames is not None:
             source = FrameTap(source, self._frames)
         agent = EdgeAgent(config, environ=self._environ, source=source)
+        self._agent = agent
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._run, args=(agent, self._stop), name="kiosk-edge-agent", daemon=True
@@ -113,6 +117,11 @@ class AgentHost:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(AGENT_STOP_TIMEOUT_S)
+
+    def current_index(self) -> LoadedIndex | None:
+        """The photo-search index the running agent's queries use (None before one installs)."""
+        agent = self._agent
+        return None if agent is None else agent.index.current()
 
     def switch(self) -> str:
         """Restarts the agent on the next source; returns that source's label."""
@@ -139,6 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--no-tryon", action="store_true", help="turn the try-on off")
     parser.add_argument(
+        "--text-catalog",
+        type=Path,
+        default=DEMO_CATALOG,
+        help="catalog JSON whose products text search matches; default: the demo catalog",
+    )
+    parser.add_argument("--no-text-search", action="store_true", help="turn text search off")
+    parser.add_argument(
         "--log-file", type=Path, default=Path("var/kiosk.log"), help="where logs go (not the UI)"
     )
     return parser
@@ -153,6 +169,18 @@ def kiosk_settings(config: DeviceConfig, hub_url: str) -> KioskSettings:
         broker_url=config.broker.url,
         broker_username=config.broker.username,
         broker_password_env=config.broker.password_env,
+    )
+
+
+def feature_sources(
+    args: argparse.Namespace, config: DeviceConfig, host: AgentHost
+) -> FeatureSources:
+    """Where the kiosk's features find their data; photo search only with an index configured."""
+    return FeatureSources(
+        manifest=MODELS_MANIFEST,
+        tryon_assets=None if args.no_tryon else args.tryon_assets,
+        catalog_texts=None if args.no_text_search else args.text_catalog,
+        photo_index=host.current_index if config.index is not None else None,
     )
 
 
@@ -178,8 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         frames = LatestFrame()
         host = AgentHost(config, source_choices(config), os.environ, frames)
-        assets = None if args.no_tryon else args.tryon_assets
-        features = build_features(FeatureSources(MODELS_MANIFEST, assets), frames)
+        features = build_features(feature_sources(args, config, host), frames)
         app = build_app(
             kiosk_settings(config, args.hub_url),
             os.environ,
@@ -194,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"aisle kiosk: {text}")
         return EXIT_CONFIG
     host.start()
+    warm_up(features)
     try:
         app.run()
     finally:

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 
 from contracts.cards import ProductCard
+from contracts.gtin import is_valid_gtin
 from contracts.payloads import ScanPayload
 from kiosk.action_view import card_actions
 from kiosk.actions import ShopperActions
@@ -30,7 +31,7 @@ from kiosk.config import KioskSettings
 from kiosk.errors import ImageUnavailable, KioskError
 from kiosk.feature_app import FeatureApp
 from kiosk.hub_client import HubClient, ScanFeed
-from kiosk.ports import KioskFeatures
+from kiosk.ports import KioskFeatures, TryOnChoice
 from kiosk.screens.card import CardScreen
 from kiosk.screens.error import ErrorScreen
 from kiosk.screens.home import HomeScreen
@@ -293,3 +294,14 @@ class KioskApp(ShopperActions, FeatureApp):
     def end_shopper_session(self) -> None:
         """Ends the session at once (the shopper walked away from the try-on)."""
         self._end_session()
+
+    def open_product(self, gtin: str) -> None:
+        """Opens the card of a product chosen from search results."""
+        self.lookup(gtin, "manual")
+
+    def reserve_for_pickup(self, choice: TryOnChoice, label: str) -> None:
+        """Reserves the tried-on product when it is a catalog GTIN (else says to ask staff)."""
+        if len(choice.product_id) == 14 and is_valid_gtin(choice.product_id):
+            self.start_action("reservation", choice.product_id, name=label)
+        else:
+            super().reserve_for_pickup(choice, label)

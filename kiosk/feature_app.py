@@ -13,20 +13,29 @@ from typing import ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.widgets import Input
 
+from kiosk.hub_client import HubClient
 from kiosk.ports import KioskFeatures, TryOnChoice
+from kiosk.screens.search import SearchScreen, SnapScreen, TextSearchScreen
 from kiosk.screens.tryon import TryOnScreen
 
 TRYON_OFF_TEXT = "Try-on is not available at this kiosk."
+PHOTO_OFF_TEXT = "Photo search is not available at this kiosk."
+TEXT_OFF_TEXT = "Text search is not available at this kiosk."
 
 
 class FeatureApp(App[None]):
     """Opens the feature screens and routes their messages to the kiosk session."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        # priority: the home screen's code box would otherwise swallow the letter
+        # priority: the home screen's code box would otherwise swallow these letters
         Binding("t", "try_on", "Try on", priority=True),
+        Binding("p", "snap", "Snap a photo", priority=True),
+        Binding("slash", "text_search", "Search", priority=True),
     ]
+
+    hub_client: HubClient
 
     def __init__(self, features: KioskFeatures | None, *, walk_away_s: float) -> None:
         """Creates the app half.
@@ -64,7 +73,23 @@ class FeatureApp(App[None]):
             title="Reserve for pickup",
         )
 
+    def open_product(self, gtin: str) -> None:
+        """Shows the card of a product the shopper chose from search results."""
+
     # Keys and messages.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Leaves letter keys to a text box being typed in (app-wide keys would steal them)."""
+        if isinstance(self.focused, Input) and isinstance(self.screen, TextSearchScreen):
+            letters = {
+                binding.action
+                for key, bindings in self._bindings.key_to_bindings.items()
+                for binding in bindings
+                if len(key) == 1 or key == "slash"
+            }
+            if action in letters:
+                return False
+        return super().check_action(action, parameters)
 
     def action_try_on(self) -> None:
         """Opens the try-on, wearing the product on screen when it can be tried on."""
@@ -88,3 +113,23 @@ class FeatureApp(App[None]):
     def on_try_on_screen_reserve_requested(self, message: TryOnScreen.ReserveRequested) -> None:
         """Hands the garment to the reserve flow."""
         self.reserve_for_pickup(message.choice, message.label)
+
+    def action_snap(self) -> None:
+        """Opens the snap screen, which searches the camera's next frame."""
+        search = self.camera_features.photo_search
+        if search is None:
+            self.notify(PHOTO_OFF_TEXT, severity="warning")
+            return
+        self.push_screen(SnapScreen(search, self.hub_client))
+
+    def action_text_search(self) -> None:
+        """Opens the text search."""
+        search = self.camera_features.text_search
+        if search is None:
+            self.notify(TEXT_OFF_TEXT, severity="warning")
+            return
+        self.push_screen(TextSearchScreen(search, self.hub_client))
+
+    def on_search_screen_product_chosen(self, message: SearchScreen.ProductChosen) -> None:
+        """Opens the chosen product's card."""
+        self.open_product(message.gtin)

@@ -56,7 +56,7 @@ class HomeScreen(Screen[None]):
                 id="code-input",
             )
             yield Static("", id="input-error", markup=False)
-        yield StatusBar("f: camera / replay · q: quit")
+        yield StatusBar("t: try on · p: snap a photo · /: search · f: camera / replay · q: quit")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         """Checks the typed code; posts `CodeEntered` or shows what is wrong."""

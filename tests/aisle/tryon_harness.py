@@ -52,18 +52,23 @@ def person_frame(*, person: bool, seed: int) -> np.ndarray:
     return np.clip(noisy, 0, 255).astype(np.uint8)
 
 
-def write_person_replay(folder: Path, *, person: bool, frames: int = 6) -> Path:
-    """Writes a replay fixture of `frames` frames with (or without) the astronaut in view."""
+def write_replay(folder: Path, images: list[np.ndarray], notes: str) -> Path:
+    """Writes a replay fixture of `images` (BGR) at `REPLAY_FPS`."""
     (folder / "frames").mkdir(parents=True)
     rows = []
-    for index in range(frames):
+    for index, image in enumerate(images):
         name = f"frames/{index:06d}.jpg"
-        cv2.imwrite(str(folder / name), person_frame(person=person, seed=index))
+        cv2.imwrite(str(folder / name), image)
         rows.append({"file": name, "t_ms": round(index * 1000 / REPLAY_FPS)})
     (folder / "timestamps.json").write_text(json.dumps({"fps": REPLAY_FPS, "frames": rows}))
-    notes = "astronaut in view" if person else "nobody in view"
     (folder / "expected.json").write_text(json.dumps({"scans": [], "notes": notes}))
     return folder
+
+
+def write_person_replay(folder: Path, *, person: bool, frames: int = 6) -> Path:
+    """Writes a replay fixture of `frames` frames with (or without) the astronaut in view."""
+    images = [person_frame(person=person, seed=index) for index in range(frames)]
+    return write_replay(folder, images, "astronaut in view" if person else "nobody in view")
 
 
 class CameraFeed:

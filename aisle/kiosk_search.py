@@ -1,0 +1,269 @@
+"""Provides the kiosk's search ports run by edge code in-process: photo search and text search.
+
+`EdgePhotoSearch` takes the camera's next frame from the agent's frame tap, crops the main object
+(YOLOX), embeds it (EfficientNet-Lite0 INT8), projects it into the running index's space and runs
+the exact search with in-stock re-rank and abstention (`edge.core.search`). The frame is used in
+memory and dropped; the log keeps what accountability needs: model and index versions, the
+frame's sha256, the best score and the threshold, never pixels.
+
+`EdgeTextSearch` embeds the product texts once with MiniLM, then answers a parsed request: price
+and age filters first, the remaining words by cosine similarity, "not sure" below a threshold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+from pydantic import BaseModel, ConfigDict, Field
+
+from aisle.frame_tap import LatestFrame
+from edge.core.search import Match, SearchConfig, SearchResult, search
+from edge.index.active import LoadedIndex
+from edge.inference.detector import ObjectDetector
+from edge.inference.embedder import ImageEmbedder
+from edge.inference.text_embedder import TextEmbedder
+from kiosk.ports import FeatureUnavailable, SearchHit, SearchOutcome, TextQuery
+
+logger = logging.getLogger(__name__)
+
+TEXT_THRESHOLD: Final = 0.3
+"""MiniLM cosine below which the best text match is "not sure" (demo catalog, see the report)."""
+TEXT_K: Final = 6
+
+
+def _outcome(matches: Sequence[Match], confident: bool) -> SearchOutcome:
+    hits = tuple(SearchHit(match.product_id, round(match.score, 4)) for match in matches)
+    return SearchOutcome(hits=hits, abstained=not confident)
+
+
+class EdgePhotoSearch:
+    """Implements `kiosk.ports.PhotoSearch` on the tapped camera and the agent's active index."""
+
+    def __init__(
+        self,
+        embedder: ImageEmbedder,
+        index: Callable[[], LoadedIndex | None],
+        frames: LatestFrame,
+        *,
+        detector: ObjectDetector | None = None,
+        config: SearchConfig | None = None,
+    ) -> None:
+        """Creates the adapter.
+
+        Args:
+            embedder: the image embedding model the index was built with.
+            index: returns the index queries use now (the agent's `ActiveIndex.current`).
+            frames: the slot the agent's frame tap fills.
+            detector: crops the main object first; None searches the whole frame.
+            config: k, near-equal margin and abstention threshold.
+        """
+        self._embedder = embedder
+        self._index = index
+        self._frames = frames
+        self._detector = detector
+        self._config = config or SearchConfig()
+
+    def search_frame(self, timeout_s: float) -> SearchOutcome:
+        """Searches the next camera frame.
+
+        Raises:
+            FeatureUnavailable: no index installed yet, or no frame within `timeout_s`.
+        """
+        loaded = self._index()
+        if loaded is None:
+            raise FeatureUnavailable("Photo search is still waiting for the store's catalog.")
+        if loaded.data.meta.model_name != self._embedder.model.name:
+            logger.warning(
+                "photo search: index %s was built with %s, this kiosk embeds with %s",
+                loaded.version,
+                loaded.data.meta.model_name,
+                self._embedder.model.name,
+            )
+            raise FeatureUnavailable("Photo search is being updated. Please try again later.")
+        image = self._next_image(timeout_s)
+        crop = image if self._detector is None else self._detector.crop_main_object(image)
+        query = loaded.data.projection.apply(self._embedder.embed(crop))
+        result = search(loaded.data.index, query, self._config)
+        self._audit(loaded.version, image, result)
+        return _outcome(result.matches, result.confident)
+
+    def _next_image(self, timeout_s: float) -> npt.NDArray[np.uint8]:
+        after = self._frames.listen()
+        try:
+            tapped = self._frames.wait_newer(after, timeout_s)
+        finally:
+            self._frames.release()
+        if tapped is None:
+            raise FeatureUnavailable("The camera sent no picture. Please try again.")
+        return tapped.frame.image
+
+    def _audit(self, version: str, image: npt.NDArray[np.uint8], result: SearchResult) -> None:
+        """Logs the answer with what accountability needs (models, input hash), no pixels."""
+        model = self._embedder.model
+        logger.info(
+            "photo search: model %s sha256 %s index %s input sha256 %s top %s %.3f "
+            "threshold %.2f confident %s",
+            model.name,
+            model.entry.sha256[:12],
+            version,
+            hashlib.sha256(image.tobytes()).hexdigest()[:16],
+            result.matches[0].product_id if result.matches else None,
+            result.top_score,
+            result.threshold,
+            result.confident,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ProductText:
+    """What text search knows of one product.
+
+    Attributes:
+        gtin: GTIN-14.
+        text: name, brand, category and description, as embedded.
+        price_cents: base price (the kiosk re-checks the store price on the card).
+        age_months: (youngest, oldest) for kids' products, else None.
+    """
+
+    gtin: str
+    text: str
+    price_cents: int
+    age_months: tuple[int | None, int | None] | None = None
+
+
+class CatalogText(BaseModel):
+    """The fields of a catalog product that text search reads (others are ignored)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    gtin: str = Field(pattern=r"^\d{14}$", description="GTIN-14")
+    name: str = Field(min_length=1, description="product name")
+    brand: str = Field(default="", description="brand name")
+    category: str = Field(default="", description="top-level category")
+    subcategory: str = Field(default="", description="finer category")
+    description: str = Field(default="", description="shopper-facing text")
+    price_cents: int = Field(ge=0, description="base price in minor units")
+    age_min_months: int | None = Field(default=None, ge=0, description="kids: youngest age")
+    age_max_months: int | None = Field(default=None, ge=0, description="kids: oldest age")
+
+
+def product_texts(products: Sequence[CatalogText]) -> list[ProductText]:
+    """The searchable text of catalog products."""
+    rows = []
+    for p in products:
+        text = f"{p.name}. {p.brand}. {p.category}, {p.subcategory}. {p.description}"
+        ages = None
+        if p.age_min_months is not None or p.age_max_months is not None:
+            ages = (p.age_min_months, p.age_max_months)
+        rows.append(ProductText(p.gtin, text, p.price_cents, ages))
+    return rows
+
+
+def load_catalog_texts(path: Path) -> list[ProductText]:
+    """Reads the products of a catalog file (`{"products": [...]}`, as central's seed).
+
+    Raises:
+        ValueError: the file is not a catalog (the message says what is wrong).
+    """
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        products = [CatalogText.model_validate(row) for row in raw["products"]]
+    except (OSError, KeyError, TypeError, ValueError) as exc:
+        raise ValueError(f"{path}: not a catalog with products: {exc}") from exc
+    return product_texts(products)
+
+
+def _filter_mask(products: Sequence[ProductText], query: TextQuery) -> npt.NDArray[np.bool_]:
+    keep = np.ones(len(products), dtype=np.bool_)
+    for row, product in enumerate(products):
+        if query.max_price_cents is not None and product.price_cents > query.max_price_cents:
+            keep[row] = False
+        if query.min_price_cents is not None and product.price_cents < query.min_price_cents:
+            keep[row] = False
+        if query.age_months is not None and product.age_months is not None:
+            low, high = product.age_months
+            if (low is not None and query.age_months < low) or (
+                high is not None and query.age_months > high
+            ):
+                keep[row] = False
+    return keep
+
+
+class EdgeTextSearch:
+    """Implements `kiosk.ports.TextSearch` with MiniLM over product text."""
+
+    def __init__(
+        self,
+        embedder: TextEmbedder,
+        products: Sequence[ProductText],
+        *,
+        k: int = TEXT_K,
+        threshold: float = TEXT_THRESHOLD,
+    ) -> None:
+        """Creates the search; the product texts are embedded by `prepare` (or the first search).
+
+        Args:
+            embedder: the MiniLM text embedder.
+            products: the searchable products.
+            k: hits returned at most.
+            threshold: best cosine below which the result is "not sure".
+        """
+        self._embedder = embedder
+        self._products = tuple(products)
+        self._k = k
+        self._threshold = threshold
+        self._lock = threading.Lock()
+        self._vectors: npt.NDArray[np.float32] | None = None
+
+    def prepare(self) -> None:
+        """Embeds every product's text once (a few ms each); later calls return at once."""
+        with self._lock:
+            if self._vectors is None:
+                self._vectors = self._embedder.embed_many([p.text for p in self._products])
+                logger.info("text search ready: %d products", len(self._products))
+
+    def _ready_vectors(self) -> npt.NDArray[np.float32]:
+        self.prepare()
+        assert self._vectors is not None  # set by prepare
+        return self._vectors
+
+    def search(self, query: TextQuery) -> SearchOutcome:
+        """Filters by price and age, then ranks the rest by similarity to `query.text`."""
+        vectors = self._ready_vectors()
+        keep = _filter_mask(self._products, query)
+        if not keep.any():
+            return SearchOutcome(hits=(), abstained=True)
+        if query.text:
+            scores = vectors @ self._embedder.embed(query.text)
+        else:  # constraints only: every product that passes is as good as any other
+            scores = np.ones(len(self._products), dtype=np.float32)
+        scores = np.where(keep, scores, -np.inf).astype(np.float32)
+        order = np.argsort(-scores, kind="stable")[: self._k]
+        matches = [
+            Match(self._products[row].gtin, float(scores[row]), False)
+            for row in order
+            if np.isfinite(scores[row])
+        ]
+        top = matches[0].score if matches else 0.0
+        confident = not query.text or top >= self._threshold
+        if confident and query.text:  # an answer: keep the hits that match, not the rest
+            matches = [match for match in matches if match.score >= self._threshold]
+        logger.info(
+            "text search: model %s sha256 %s top %s %.3f threshold %.2f confident %s",
+            self._embedder.model.name,
+            self._embedder.model.entry.sha256[:12],
+            matches[0].product_id if matches else None,
+            top,
+            self._threshold,
+            confident,
+        )
+        return _outcome(matches, confident)
