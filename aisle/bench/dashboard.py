@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import queue
 import re
 import statistics
@@ -246,6 +247,7 @@ def run(args: argparse.Namespace, db_path: Path) -> dict[str, object]:
         "worst_page_p95_ms": worst,
         "goals": {"page_p95_ms": 200, "live_event_p95_ms": 500},
         "meets_goals": worst <= 200 and live["p95"] <= 500,
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "store": {
             "products": sizes.products,
             "movements": sizes.movements,

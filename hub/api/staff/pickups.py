@@ -21,8 +21,8 @@ from hub.errors import InvalidTransition, NotFound
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["staff"], include_in_schema=False)
 PATH = f"{STAFF_PREFIX}/pickups"
-LIST_LIMIT = 200
-ORDER_LIMIT = 50
+LIST_LIMIT = 100
+ORDER_LIMIT = 30
 
 
 @router.get(PATH, response_class=HTMLResponse)
