@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from pydantic import ValidationError
@@ -100,21 +101,7 @@ def place_order(
     lines = _priced_lines(db, request)
     order_id = "hord_" + new_ulid(int(now.timestamp() * 1000))
     outbox_key = f"{store_id}.{key}"
-    stamp = to_db_time(now)
-    db.execute(
-        "INSERT INTO delivery_orders (id, idempotency_key, request_sha256, device, lines, state,"
-        " outbox_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?)",
-        [
-            order_id,
-            key,
-            digest,
-            request.device,
-            json.dumps([line.model_dump() for line in lines]),
-            outbox_key,
-            stamp,
-            stamp,
-        ],
-    )
+    _NewOrder(order_id, key, digest, outbox_key, request.device, lines, now).insert(db)
     central_request = OrderRequest(
         store=store_id,
         lines=[OrderLine(gtin=line.gtin, quantity=line.quantity) for line in lines],
@@ -125,6 +112,35 @@ def place_order(
     )
     outbox.enqueue(db, write, now=now)
     return get_order(db, order_id), True
+
+
+@dataclass(frozen=True, slots=True)
+class _NewOrder:
+    """The row of an order being taken."""
+
+    id: str
+    key: str
+    digest: str
+    outbox_key: str
+    device: str
+    lines: list[DeliveryOrderLine]
+    at: datetime
+
+    def insert(self, db: Database) -> None:
+        stamp = to_db_time(self.at)
+        db.table("delivery_orders").insert(
+            {
+                "id": self.id,
+                "idempotency_key": self.key,
+                "request_sha256": self.digest,
+                "device": self.device,
+                "lines": json.dumps([line.model_dump() for line in self.lines]),
+                "state": "queued",
+                "outbox_key": self.outbox_key,
+                "created_at": stamp,
+                "updated_at": stamp,
+            }
+        )
 
 
 def get_order(db: Database, order_id: str) -> DeliveryOrder:

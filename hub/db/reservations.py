@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlite_utils import Database
@@ -41,6 +42,16 @@ _SELECT = (
     " FROM reservations r LEFT JOIN products p ON p.gtin = r.gtin"
     " LEFT JOIN shelf_locations s ON s.gtin = r.gtin"
 )
+
+
+@dataclass(frozen=True, slots=True)
+class _Hold:
+    """How a new reservation is made: its key, request digest, time and policy."""
+
+    key: str
+    digest: str
+    now: datetime
+    policy: ReservationPolicy
 
 
 def request_digest(request: ReservationRequest) -> str:
@@ -101,6 +112,15 @@ def create_reservation(
         if found[11] != digest:
             raise IdempotencyKeyReused(f"Idempotency-Key {key!r} was used for another request")
         return _reservation(found), False
+    _check_free(db, request, policy)
+    reservation_id = "res_" + new_ulid(int(now.timestamp() * 1000))
+    _insert(db, reservation_id, request, _Hold(key, digest, now, policy))
+    created = get_reservation(db, reservation_id)
+    _write_effects(db, created, "new", now)
+    return created, True
+
+
+def _check_free(db: Database, request: ReservationRequest, policy: ReservationPolicy) -> None:
     if not catalog.product_exists(db, request.gtin):
         raise UnknownProduct(f"GTIN {request.gtin} is not in this store's catalog")
     free = reservable_units(
@@ -110,28 +130,25 @@ def create_reservation(
     )
     if request.quantity > free:
         raise InsufficientStock(f"{free} unit(s) can be reserved, {request.quantity} asked for")
-    reservation_id = "res_" + new_ulid(int(now.timestamp() * 1000))
-    stamp = to_db_time(now)
-    db.execute(
-        "INSERT INTO reservations (id, idempotency_key, request_sha256, pickup_code, gtin,"
-        " quantity, device, state, created_at, expires_at, updated_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?)",
-        [
-            reservation_id,
-            key,
-            digest,
-            pickup_code(reservation_id),
-            request.gtin,
-            request.quantity,
-            request.device,
-            stamp,
-            to_db_time(hold_until(now, hold_s=policy.hold_s)),
-            stamp,
-        ],
+
+
+def _insert(db: Database, reservation_id: str, request: ReservationRequest, held: _Hold) -> None:
+    stamp = to_db_time(held.now)
+    db.table("reservations").insert(
+        {
+            "id": reservation_id,
+            "idempotency_key": held.key,
+            "request_sha256": held.digest,
+            "pickup_code": pickup_code(reservation_id),
+            "gtin": request.gtin,
+            "quantity": request.quantity,
+            "device": request.device,
+            "state": "new",
+            "created_at": stamp,
+            "expires_at": to_db_time(hold_until(held.now, hold_s=held.policy.hold_s)),
+            "updated_at": stamp,
+        }
     )
-    created = get_reservation(db, reservation_id)
-    _write_effects(db, created, "new", now)
-    return created, True
 
 
 def get_reservation(db: Database, reservation_id: str) -> Reservation:
