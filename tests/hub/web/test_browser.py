@@ -9,7 +9,7 @@ an edge agent replaying `kiosk_oat_milk` in this process. Screenshots of every p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,8 +23,9 @@ from browser_harness import (
     replaying_kiosk,
     require_chromium,
 )
-from hub_builders import unique_store
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from hub_builders import make_envelope, unique_store
+from hub_harness import Publisher
+from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 from web_harness import ASSOCIATE, BARISTA_OAT, MANAGER, OAT_MILK, PASSWORD, add_staff, seed_store
 
 from aisle.broker import BrokerEndpoint
@@ -80,6 +81,20 @@ def page(browser: Browser, hub: LiveHub) -> Iterator[Page]:
     yield tab
     context.close()
     assert not errors, f"browser console errors: {errors}"
+
+
+@pytest.fixture
+def device_publisher(mqtt_broker: BrokerEndpoint) -> Iterator[Callable[[], Publisher]]:
+    """Makes a device-side MQTT publisher on the session broker (closed after the test)."""
+    made: list[Publisher] = []
+
+    def make() -> Publisher:
+        made.append(Publisher(mqtt_broker, f"pub-{unique_store()}"))
+        return made[-1]
+
+    yield make
+    for publisher in made:
+        publisher.close()
 
 
 def shot(page: Page, name: str) -> Path:
@@ -177,3 +192,25 @@ def test_every_page_renders(page: Page, name: str, path: str, heading: str) -> N
     page.goto(path)
     expect(page.locator("h1")).to_contain_text(heading)
     shot(page, name)
+
+
+def test_the_live_stream_reconnects_after_a_drop(
+    page: Page, hub: LiveHub, device_publisher: Callable[[], Publisher]
+) -> None:
+    attempts: list[str] = []
+
+    def drop_first(route: Route) -> None:
+        attempts.append(route.request.url)
+        if len(attempts) == 1:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/dashboard/live*", drop_first)
+    log_in(page)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "on", timeout=WAIT_MS)
+    assert len(attempts) >= 2, "the page never retried the stream"
+    device_publisher().publish_event(make_envelope(hub.store_id, "kiosk-5", 1))
+    expect(page.locator("#feed tbody tr.fresh", has_text="kiosk-5").first).to_be_visible(
+        timeout=WAIT_MS
+    )
