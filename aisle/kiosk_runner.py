@@ -28,8 +28,10 @@ from edge.errors import EdgeError
 from edge.index.active import LoadedIndex
 from edge.sources.factory import make_source
 from kiosk.__main__ import build_app
+from kiosk.app import KioskApp
 from kiosk.config import KioskSettings
 from kiosk.errors import ConfigError as KioskConfigError
+from kiosk.ports import KioskFeatures
 
 logger = logging.getLogger(__name__)
 
@@ -184,6 +186,30 @@ def feature_sources(
     )
 
 
+def compose(args: argparse.Namespace) -> tuple[AgentHost, KioskFeatures, KioskApp]:
+    """The agent host, the features on its camera, and the UI, as the options say.
+
+    Raises:
+        EdgeConfigError, KioskConfigError, ValidationError: the config or settings are invalid.
+    """
+    config = with_overrides(
+        load_device_config(args.config),
+        replay_path=args.replay,
+        broker_url=args.broker_url,
+        outbox_path=args.outbox,
+    )
+    frames = LatestFrame()
+    host = AgentHost(config, source_choices(config), os.environ, frames)
+    features = build_features(feature_sources(args, config, host), frames)
+    app = build_app(
+        kiosk_settings(config, args.hub_url),
+        os.environ,
+        on_switch_source=host.switch,
+        features=features,
+    )
+    return host, features, app
+
+
 def main(argv: list[str] | None = None) -> int:
     """Runs the kiosk UI and its edge agent until the shopper or staff quits.
 
@@ -198,21 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        config = with_overrides(
-            load_device_config(args.config),
-            replay_path=args.replay,
-            broker_url=args.broker_url,
-            outbox_path=args.outbox,
-        )
-        frames = LatestFrame()
-        host = AgentHost(config, source_choices(config), os.environ, frames)
-        features = build_features(feature_sources(args, config, host), frames)
-        app = build_app(
-            kiosk_settings(config, args.hub_url),
-            os.environ,
-            on_switch_source=host.switch,
-            features=features,
-        )
+        host, features, app = compose(args)
     except EdgeConfigError as exc:
         print("\n".join(exc.problems))
         return EXIT_CONFIG

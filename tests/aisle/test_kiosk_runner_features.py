@@ -1,0 +1,74 @@
+"""Tests how `aisle kiosk` composes the camera features on its edge agent's frames."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import pytest
+
+from aisle.frame_tap import LatestFrame
+from aisle.kiosk_features import build_features
+from aisle.kiosk_runner import (
+    DEMO_CATALOG,
+    DEMO_TRYON_ASSETS,
+    AgentHost,
+    build_parser,
+    compose,
+    feature_sources,
+)
+from aisle.kiosk_search import EdgePhotoSearch, EdgeTextSearch
+from aisle.kiosk_tryon import EdgeTryOn
+from edge.config import IndexConfig, load_device_config
+from kiosk.ports import FeatureUnavailable
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "firmware_configs" / "demo" / "kiosk-1.toml"
+
+
+def demo_args(tmp_path: Path, *extra: str) -> list[str]:
+    """Options of `aisle kiosk` for the demo kiosk, its outbox under `tmp_path`."""
+    return [
+        "--config", str(CONFIG), "--hub-url", "http://127.0.0.1:9",
+        "--outbox", str(tmp_path / "outbox.sqlite"), *extra,
+    ]  # fmt: skip
+
+
+def test_the_demo_kiosk_offers_try_on_and_text_search(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AISLE_MQTT_PASSWORD", secrets.token_urlsafe(12))
+    args = build_parser().parse_args(demo_args(tmp_path))
+    assert (args.tryon_assets, args.text_catalog) == (DEMO_TRYON_ASSETS, DEMO_CATALOG)
+    _host, features, app = compose(args)
+    assert isinstance(features.tryon, EdgeTryOn)
+    assert isinstance(features.text_search, EdgeTextSearch)
+    assert features.photo_search is None  # the demo kiosk has no [index] section
+    assert app.camera_features is features
+
+
+def test_options_turn_try_on_and_text_search_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AISLE_MQTT_PASSWORD", secrets.token_urlsafe(12))
+    args = build_parser().parse_args(demo_args(tmp_path, "--no-tryon", "--no-text-search"))
+    _host, features, _app = compose(args)
+    assert (features.tryon, features.text_search, features.photo_search) == (None, None, None)
+
+
+def test_an_index_section_turns_photo_search_on_the_running_agents_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AISLE_MQTT_PASSWORD", secrets.token_urlsafe(12))
+    args = build_parser().parse_args(demo_args(tmp_path, "--no-tryon", "--no-text-search"))
+    config = load_device_config(CONFIG).model_copy(
+        update={"index": IndexConfig(folder=tmp_path / "index")}
+    )
+    frames = LatestFrame()
+    host = AgentHost(config, [config.source], {}, frames)
+    sources = feature_sources(args, config, host)
+    assert sources.photo_index is not None and sources.photo_index() is None  # not started
+    search = build_features(sources, frames).photo_search
+    assert isinstance(search, EdgePhotoSearch)
+    with pytest.raises(FeatureUnavailable, match="waiting for the store's catalog"):
+        search.search_frame(0.1)
