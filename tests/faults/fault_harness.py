@@ -163,6 +163,24 @@ def applied_count(db_path: Path) -> int:
         db.close()
 
 
+def last_seq(db_path: Path, device: str) -> int:
+    """The highest seq the hub applied from `device` (0 before its first event)."""
+    db = open_database(db_path, run_migrations=False)
+    try:
+        row = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE device = ?", [device])
+        return int(row.fetchone()[0])
+    finally:
+        db.close()
+
+
+def missing_in_gaps(db: Database) -> int:
+    """Events the hub reports missing: the sizes of every open seq gap."""
+    row = db.execute(
+        "SELECT COALESCE(SUM(to_seq - from_seq + 1), 0) FROM seq_gaps WHERE filled = 0"
+    ).fetchone()
+    return int(row[0])
+
+
 @dataclass
 class Accounting:
     """The exact account of one fault test."""
