@@ -21,13 +21,21 @@ import pytest
 from fault_device import expected_units
 from sqlite_utils import Database
 
-from aisle.broker import BrokerEndpoint, BrokerKind, BrokerProcess, BrokerSpec, start_broker
+from aisle.broker import (
+    BrokerEndpoint,
+    BrokerKind,
+    BrokerProcess,
+    BrokerSpec,
+    free_port,
+    start_broker,
+)
 from hub.config import BrokerAddress
 from hub.db.connection import open_database
 from hub.ingest.mqtt_ingest import MqttIngest
 from hub.ingest.processor import EventProcessor
 
 DEVICE_SCRIPT = Path(__file__).resolve().parent / "fault_device.py"
+REPO_ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 60.0
 
 
@@ -127,6 +135,45 @@ class Till:
     def stop(self) -> None:
         """Kills the till if it still runs (test teardown)."""
         if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+
+@dataclass
+class HubProcess:
+    """`python -m hub` as its own process (central unreachable: ingest does not need it)."""
+
+    endpoint: BrokerEndpoint
+    store: str
+    db_path: Path
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Starts (or restarts) the hub."""
+        argv = [sys.executable, "-m", "hub", "--store", self.store, "--db", str(self.db_path)]
+        argv += ["--broker-url", f"mqtt://{self.endpoint.username}@127.0.0.1:{self.endpoint.port}"]
+        argv += ["--central-url", f"http://127.0.0.1:{free_port()}", "--port", "0"]
+        env = {**os.environ, "AISLE_MQTT_PASSWORD": self.endpoint.password}
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=REPO_ROOT
+            )
+
+    def kill9(self) -> None:
+        """SIGKILL: whatever batch is open dies uncommitted and unacknowledged."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        """SIGTERM (a clean stop), SIGKILL if it does not stop in time."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
 
