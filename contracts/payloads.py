@@ -173,10 +173,101 @@ class StockPayload(WireModel):
         return self
 
 
+SearchTrigger = Literal["kiosk_snap", "glasses_ask", "glasses_interval"]
+SHA256_HEX = r"^[0-9a-f]{64}$"
+MAX_SEARCH_HITS = 50
+
+
+class SearchHit(WireModel):
+    """One product a photo search found.
+
+    Attributes:
+        gtin: the product, GTIN-14 (as the device's index holds it; the hub checks it exists).
+        score: similarity in the index's embedding space (cosine, higher is closer).
+        in_stock: the index's stock flag for this store when the device searched.
+    """
+
+    gtin: str = Field(pattern=GTIN14)
+    score: float = Field(ge=-1.5, le=1.5)
+    in_stock: bool
+
+
+class SearchPayload(WireModel):
+    """A photo search run on a device (type `search`); the frame itself never leaves the device.
+
+    Attributes:
+        query_id: ULID the device made for this search.
+        trigger: what started it: a kiosk snap, a glasses "what is this?" or the glasses' interval.
+        command_id: the `DeviceCommand` id that asked for it, if a command did.
+        model_name: embedding model (manifest name).
+        model_version: its manifest version.
+        model_sha256: its file's sha256.
+        index_version: the index version searched.
+        input_sha256: sha256 of the preprocessed crop tensor the model saw (never the pixels).
+        crop: how the object was cut out: by the detector, or the centre of the frame (fallback).
+        hits: top-k products, best first (in stock first among near-equal scores).
+        top_score: the best raw score.
+        threshold: the abstention threshold applied (from the index's calibration).
+        abstained: the top score is below the threshold: the hits are candidates, not an answer.
+        confidence: share of calibration queries scoring at least `top_score` whose best product
+            was right (the index's calibration curve), if the index has one.
+        latency_ms: from frame to result on the device.
+    """
+
+    query_id: str = Field(min_length=1, max_length=64)
+    trigger: SearchTrigger
+    command_id: str | None = Field(default=None, min_length=1, max_length=64)
+    model_name: str = Field(min_length=1, max_length=128)
+    model_version: str = Field(min_length=1, max_length=64)
+    model_sha256: str = Field(pattern=SHA256_HEX)
+    index_version: str = Field(min_length=1, max_length=64)
+    input_sha256: str = Field(pattern=SHA256_HEX)
+    crop: Literal["detector", "centre"]
+    hits: list[SearchHit] = Field(default_factory=list, max_length=MAX_SEARCH_HITS)
+    top_score: float = Field(ge=-1.5, le=1.5)
+    threshold: float = Field(ge=-1.5, le=1.5)
+    abstained: bool
+    confidence: float | None = Field(default=None, ge=0, le=1)
+    latency_ms: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _answer_has_hits(self) -> SearchPayload:
+        if not self.abstained and not self.hits:
+            raise ValueError("a search that does not abstain needs at least one hit")
+        return self
+
+
+class DeviceCommand(WireModel):
+    """A command from the hub to one device (topic `.../cmd`, not an envelope).
+
+    Attributes:
+        v: schema version of the command document.
+        id: id of this command (a ULID made by the sender); echoed by what it causes.
+        command: what to do: `what_is_this` (glasses: search the current view, then answer).
+    """
+
+    v: int = 1
+    id: str = Field(min_length=1, max_length=64)
+    command: Literal["what_is_this"]
+
+
+def parse_command(raw: bytes) -> DeviceCommand:
+    """Parses a command document received on a device's cmd topic.
+
+    Raises:
+        ContractError: if it is not JSON or not a known command.
+    """
+    try:
+        return DeviceCommand.model_validate_json(raw)
+    except ValidationError as exc:
+        raise ContractError(f"invalid command: {describe_validation_error(exc)}") from exc
+
+
 PAYLOAD_MODELS: dict[str, type[WireModel]] = {
     "scan": ScanPayload,
     "sale": SalePayload,
     "stock": StockPayload,
+    "search": SearchPayload,
 }
 
 

@@ -31,6 +31,9 @@ from edge.outbox.publisher import OutboxPublisher, PublisherSettings, PublisherS
 from edge.outbox.store import OutboxStats, OutboxStore
 from edge.pipeline import FrameQueue, FrameScanner, PipelineStats, ScanPipeline
 from edge.scan.scanner import BarcodeScanner
+from edge.search.frames import ViewSource
+from edge.search.searcher import PhotoSearcher
+from edge.search.wiring import SearchSide, build_search_side
 from edge.sources.base import FrameSource
 from edge.sources.factory import make_source
 
@@ -74,7 +77,7 @@ def build_index_side(
 ) -> tuple[ActiveIndex, IndexReceiver | None]:
     """The running index (the installed version, if any) and, with an `index` section, the
     receiver that fetches new versions into it."""
-    index, broker = config.index, config.broker
+    index = config.index
     if index is None:
         return ActiveIndex(), None
     active = ActiveIndex(load_installed(index.folder))
@@ -87,7 +90,20 @@ def build_index_side(
         max_chunk_retries=index.max_chunk_retries,
         model_sha256=index.model_sha256,
     )
-    login = BrokerLogin(
+    transfer = IndexTransfer(settings, active)
+    receiver = IndexReceiver(
+        transfer,
+        broker_login(config, password),
+        store_id=config.store_id,
+        device_id=config.device_id,
+    )
+    return active, receiver
+
+
+def broker_login(config: DeviceConfig, password: str) -> BrokerLogin:
+    """The login of the agent's extra broker clients (index receiver, command listener)."""
+    broker = config.broker
+    return BrokerLogin(
         broker.host,
         broker.port,
         broker.login_name,
@@ -98,9 +114,6 @@ def build_index_side(
         reconnect_min_s=broker.reconnect_min_s,
         reconnect_max_s=broker.reconnect_max_s,
     )
-    transfer = IndexTransfer(settings, active)
-    receiver = IndexReceiver(transfer, login, store_id=config.store_id, device_id=config.device_id)
-    return active, receiver
 
 
 def build_pipeline(
@@ -159,7 +172,16 @@ class EdgeAgent:
         )
         self._publisher = OutboxPublisher(self._outbox, publisher_settings(config, password))
         self.index, self._index_receiver = build_index_side(config, password)
+        self._search: SearchSide = build_search_side(
+            config,
+            outbox=self._outbox,
+            notify=self._publisher.notify,
+            index=self.index,
+            login=broker_login(config, password),
+        )
         self._source = source if source is not None else make_source(config.source)
+        if self._search.view is not None:
+            self._source = ViewSource(self._source, self._search.view)
         self._extra_listener = on_event
         self._pipeline = build_pipeline(
             config,
@@ -172,6 +194,14 @@ class EdgeAgent:
         self._started = False
         self._threads: list[threading.Thread] = []
         self._publisher_stop = threading.Event()
+
+    @property
+    def photo_searcher(self) -> PhotoSearcher | None:
+        """Photo search on this device (`search_frame(frame)`), None without `[search]`.
+
+        Each search is stored in the outbox as a `search` event; the frame is not kept.
+        """
+        return self._search.searcher
 
     def _event_stored(self, envelope: Envelope) -> None:
         self._publisher.notify()
@@ -249,9 +279,20 @@ class EdgeAgent:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._start_search()
         if self._index_receiver is not None:
             self._index_receiver.start()
         logger.info("device %s running from %s", self.config.device_id, self._source.name)
+
+    def _start_search(self) -> None:
+        asker = self._search.asker
+        if asker is not None:
+            name = f"edge-{self.config.device_id}-search"
+            thread = threading.Thread(target=asker.run, args=(self._halt,), name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        if self._search.listener is not None:
+            self._search.listener.start()
 
     def _supervise(self, stop: threading.Event, *, until_source_ends: bool) -> None:
         next_state_s = 0.0
@@ -275,6 +316,7 @@ class EdgeAgent:
             reasons.append(f"outbox full: {refused} events refused")
         if self._index_receiver is not None:
             reasons += self._index_receiver.stats().transfer.refused
+        reasons += self._search.reasons
         return reasons
 
     def _state(self) -> DeviceState:
@@ -288,11 +330,14 @@ class EdgeAgent:
             fps=self._pipeline.stats().fps,
             outbox_depth=self._outbox.stats().depth,
             index_version=self.index.version,
+            models=dict(self._search.models),
         )
 
     def _shutdown(self) -> None:
         self._halt.set()
         self._source.close()
+        if self._search.listener is not None:
+            self._search.listener.stop()
         if self._index_receiver is not None:
             self._index_receiver.stop()
         for thread in self._threads[1:]:

@@ -228,6 +228,46 @@ class IndexConfig(ConfigModel):
     )
 
 
+class PhotoSearchConfig(ConfigModel):
+    """Photo search on the device: models, results, crop, and when the glasses search."""
+
+    models_manifest: ConfigPath = Field(
+        description="models/manifest.json holding the embedding and detector models"
+    )
+    embedder: str = Field(
+        default="efficientnet_lite0_int8",
+        min_length=1,
+        description="embedding model (manifest name); must be the one the hub's indexes use",
+    )
+    detector: str | None = Field(
+        default="yolox_nano",
+        min_length=1,
+        description="detector cropping the main object (manifest name); None: centre crop only",
+    )
+    k: int = Field(default=5, ge=1, le=50, description="products returned per search")
+    near_equal_margin: float = Field(
+        default=0.02, ge=0, le=1, description="score gap within which in-stock products go first"
+    )
+    fallback_threshold: float = Field(
+        default=0.65,
+        ge=-1,
+        le=1.5,
+        description="abstention threshold for an index file that carries no calibration",
+    )
+    centre_share: float = Field(
+        default=0.8, gt=0, le=1, description="fallback crop side, share of the shorter frame side"
+    )
+    ask_on_command: bool = Field(
+        default=True, description="glasses: search when a what_is_this command arrives"
+    )
+    ask_interval_s: float | None = Field(
+        default=None, gt=0, le=3600, description="glasses: also search every N seconds; None: off"
+    )
+    frame_wait_s: float = Field(
+        default=1.0, gt=0, le=30, description="longest wait for a frame taken after an ask, seconds"
+    )
+
+
 def _identifier(kind: str) -> AfterValidator:
     return AfterValidator(lambda value: check_identifier(kind, value))
 
@@ -255,6 +295,9 @@ class DeviceConfig(ConfigModel):
     )
     index: IndexConfig | None = Field(
         default=None, description="photo-search index updates from the hub; None: none"
+    )
+    search: PhotoSearchConfig | None = Field(
+        default=None, description="photo search on this device; None: off"
     )
 
 

@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from edge.core.projection import Projection, fit_projection, normalise
 from edge.core.search import IndexDtype, build_index
 from edge.index.file import FILE_FORMAT, IndexData, IndexMeta, write_index_file
+from edge.search.calibration import CalibrationPlan, CatalogImage, calibrate_index
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 MAX_FIT_PRODUCTS = 5000  # the projection's full-batch fit grows with products x photos
@@ -80,6 +81,7 @@ class BuildSummary:
     images: int
     projection: str
     skipped: tuple[str, ...]
+    abstain_threshold: float | None = None
 
 
 def read_image_list(source: Path) -> ImageList:
@@ -168,6 +170,7 @@ def build_index_file(
     model: tuple[str, str],
     dtype: IndexDtype = "int8",
     fit: bool = True,
+    calibration: CalibrationPlan | None = None,
 ) -> BuildSummary:
     """Embeds every image of `listing` and writes the index file.
 
@@ -178,6 +181,8 @@ def build_index_file(
         model: (name, sha256) of the embedding model.
         dtype: row storage type.
         fit: fit a projection on reference photos when there are any.
+        calibration: how the abstention threshold is calibrated (`edge/search/calibration.py`);
+            None uses the default plan.
 
     Raises:
         ValueError: if no image could be read.
@@ -196,7 +201,18 @@ def build_index_file(
         [p.in_stock for p in listing.products],
         dtype=dtype,
     )
-    write_index_file(out, IndexData(index, used, IndexMeta(*model, len(rows), len(skipped))))
+    # a projection fitted on the reference photos scores them too well to calibrate with
+    held_out = np.flatnonzero(np.asarray(reference, np.bool_)) if projection is None else ()
+    abstention = calibrate_index(
+        _catalog_images(listing),
+        index,
+        used,
+        embed=embed,
+        reference_rows=np.asarray(held_out, np.int64),
+        plan=calibration,
+    )
+    meta = IndexMeta(*model, len(rows), len(skipped), abstention)
+    write_index_file(out, IndexData(index, used, meta))
     return BuildSummary(
         FILE_FORMAT,
         *model,
@@ -207,7 +223,17 @@ def build_index_file(
         images=len(rows),
         projection="none" if projection is None else "fitted",
         skipped=tuple(skipped),
+        abstain_threshold=None if abstention is None else abstention.threshold,
     )
+
+
+def _catalog_images(listing: ImageList) -> list[CatalogImage]:
+    return [
+        CatalogImage(image.path, product)
+        for product, entry in enumerate(listing.products)
+        for image in entry.images
+        if image.role == "catalog"
+    ]
 
 
 def summary_json(summary: BuildSummary) -> str:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from edge.core.abstention import AbstentionCalibration
 from edge.core.projection import Projection
 from edge.core.search import CatalogIndex
 
@@ -52,12 +53,15 @@ class IndexMeta:
         model_sha256: sha256 of that model's file.
         images: images embedded.
         skipped: images that could not be read (not in the index).
+        abstention: the threshold and confidence curve calibrated when it was built (None in
+            files from before calibration; searches then use their configured fallback).
     """
 
     model_name: str
     model_sha256: str
     images: int
     skipped: int
+    abstention: AbstentionCalibration | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +76,16 @@ class IndexData:
 def write_index_file(path: Path, data: IndexData) -> None:
     """Writes `data` to `path` in the `aisle-index-npz-1` format (uncompressed)."""
     index = data.index
-    meta = json.dumps(
-        {
-            "format": FILE_FORMAT,
-            "model_name": data.meta.model_name,
-            "model_sha256": data.meta.model_sha256,
-            "images": data.meta.images,
-            "skipped": data.meta.skipped,
-        }
-    ).encode()
+    fields: dict[str, object] = {
+        "format": FILE_FORMAT,
+        "model_name": data.meta.model_name,
+        "model_sha256": data.meta.model_sha256,
+        "images": data.meta.images,
+        "skipped": data.meta.skipped,
+    }
+    if data.meta.abstention is not None:
+        fields["abstention"] = data.meta.abstention.to_json()
+    meta = json.dumps(fields).encode()
     with path.open("wb") as handle:
         np.savez(
             handle,
@@ -95,6 +100,17 @@ def write_index_file(path: Path, data: IndexData) -> None:
         )
 
 
+def _abstention(raw: object) -> AbstentionCalibration | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise IndexFileError(f"meta abstention is not an object: {raw!r:.60}")
+    try:
+        return AbstentionCalibration.from_json(raw)
+    except ValueError as exc:
+        raise IndexFileError(f"meta abstention: {exc}") from exc
+
+
 def _meta(raw: bytes) -> IndexMeta:
     try:
         meta = json.loads(raw.decode("utf-8"))
@@ -105,6 +121,7 @@ def _meta(raw: bytes) -> IndexMeta:
             str(meta["model_sha256"]),
             int(meta["images"]),
             int(meta["skipped"]),
+            _abstention(meta.get("abstention")),
         )
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise IndexFileError(f"meta_json is not an index meta: {exc}") from exc

@@ -1,0 +1,139 @@
+"""Provides the abstention calibration an index carries: its threshold and confidence curve.
+
+Pure numpy. At index-build time a set of calibration queries is scored against the index: each
+query says whether the best product was right and what its top score was. Queries for products
+that are not in the index (leave-one-product-out) count as wrong whatever they match, so the
+threshold also keeps out items the store does not sell. The threshold is the lowest top score
+at which the accepted answers reach the target precision (`edge.core.search.calibrate_threshold`);
+the curve maps a top score to the precision of the calibration queries scoring at least that
+much, which is what a shopper reads as "92% sure".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from edge.core.search import calibrate_threshold
+
+CURVE_POINTS = 21
+
+
+@dataclass(frozen=True, slots=True)
+class AbstentionCalibration:
+    """How an index decides "not sure", measured when it was built.
+
+    Attributes:
+        threshold: top scores below this abstain.
+        target_precision: the precision the threshold was chosen to reach (e.g. 0.9).
+        queries: calibration queries behind the numbers (in-index and not-in-index).
+        curve_scores: (M,) increasing top scores of the confidence curve.
+        curve_precision: (M,) non-decreasing precision of the queries scoring at least the
+            matching `curve_scores` entry.
+        method: how the queries were made, e.g. "synthetic views x2 of 300 catalog images".
+    """
+
+    threshold: float
+    target_precision: float
+    queries: int
+    curve_scores: tuple[float, ...]
+    curve_precision: tuple[float, ...]
+    method: str
+
+    def __post_init__(self) -> None:
+        if len(self.curve_scores) != len(self.curve_precision):
+            raise ValueError(
+                f"curve has {len(self.curve_scores)} scores and {len(self.curve_precision)} "
+                "precisions"
+            )
+        if any(b < a for a, b in zip(self.curve_scores, self.curve_scores[1:], strict=False)):
+            raise ValueError("curve_scores must be increasing")
+        if not 0 < self.target_precision <= 1 or self.queries < 0:
+            raise ValueError(f"bad target {self.target_precision} or queries {self.queries}")
+
+    def confidence_at(self, score: float) -> float | None:
+        """The calibrated precision of answers scoring at least `score` (None without a curve)."""
+        if not self.curve_scores:
+            return None
+        # the largest curve point at or below the score; below the lowest, every query counts
+        position = int(np.searchsorted(np.asarray(self.curve_scores), score, side="right")) - 1
+        return float(self.curve_precision[max(position, 0)])
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON-ready form stored in an index file's meta."""
+        return {
+            "threshold": self.threshold,
+            "target_precision": self.target_precision,
+            "queries": self.queries,
+            "curve_scores": list(self.curve_scores),
+            "curve_precision": list(self.curve_precision),
+            "method": self.method,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> AbstentionCalibration:
+        """Reads the form `to_json` wrote.
+
+        Raises:
+            ValueError: a field is missing or of the wrong type.
+        """
+        try:
+            return cls(
+                threshold=float(data["threshold"]),
+                target_precision=float(data["target_precision"]),
+                queries=int(data["queries"]),
+                curve_scores=tuple(float(v) for v in data["curve_scores"]),
+                curve_precision=tuple(float(v) for v in data["curve_precision"]),
+                method=str(data["method"]),
+            )
+        except (KeyError, TypeError) as exc:
+            raise ValueError(f"not an abstention calibration: {exc}") from exc
+
+
+def calibrate_abstention(
+    top_scores: npt.NDArray[np.floating],
+    correct: npt.NDArray[np.bool_],
+    *,
+    target_precision: float,
+    method: str,
+) -> AbstentionCalibration:
+    """Chooses the threshold and builds the confidence curve from scored calibration queries.
+
+    Args:
+        top_scores: (M,) best score of each calibration query.
+        correct: (M,) whether its best product was right (always False for a query whose
+            product is not in the index).
+        target_precision: share of accepted answers that must be right, in (0, 1].
+        method: how the queries were made (kept with the index for the audit trail).
+
+    Returns:
+        The calibration; with no query reaching the target, a threshold above every score.
+
+    Raises:
+        ValueError: shapes disagree, no query, or the target is outside (0, 1].
+    """
+    scores = np.asarray(top_scores, dtype=np.float64)
+    right = np.asarray(correct, dtype=np.bool_)
+    if len(scores) == 0:
+        raise ValueError("calibration needs at least one query")
+    threshold = calibrate_threshold(scores, right, target_precision)
+    grid = np.unique(np.quantile(scores, np.linspace(0.0, 1.0, CURVE_POINTS)))
+    order = np.argsort(-scores, kind="stable")
+    ranked, hits = scores[order], np.cumsum(right[order])
+    precision = []
+    for point in grid:
+        accepted = int(np.searchsorted(-ranked, -point, side="right"))
+        precision.append(float(hits[accepted - 1]) / accepted if accepted else 0.0)
+    monotone = np.maximum.accumulate(np.asarray(precision, dtype=np.float64))
+    return AbstentionCalibration(
+        threshold=round(float(threshold), 6),
+        target_precision=target_precision,
+        queries=len(scores),
+        curve_scores=tuple(round(float(v), 6) for v in grid),
+        curve_precision=tuple(round(float(v), 4) for v in monotone),
+        method=method,
+    )
