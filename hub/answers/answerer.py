@@ -17,6 +17,7 @@ from sqlite_utils import Database
 
 from contracts.payloads import Answer
 from contracts.topics import answer_topic
+from hub.answers.search_answer import build_search_answer
 from hub.db import answers
 from hub.domain.answers import NO_PRODUCT_CODE, NOT_IN_CATALOG, product_answer
 from hub.ingest.outcomes import IngestOutcome
@@ -24,6 +25,7 @@ from hub.ingest.outcomes import IngestOutcome
 logger = logging.getLogger(__name__)
 
 ANSWERED_PROFILES = frozenset({"glasses"})
+ANSWERED_TYPES = frozenset({"scan", "search"})
 QUEUE_MAX = 1000
 TAKE_TIMEOUT_S = 0.2
 Publish = Callable[[str, bytes], None]
@@ -59,7 +61,7 @@ class GlassesAnswerer:
     def __init__(self, db: Database, *, publish: Publish) -> None:
         self._db = db
         self._publish = publish
-        self._queue: queue.Queue[str] = queue.Queue(maxsize=QUEUE_MAX)
+        self._queue: queue.Queue[tuple[str, str]] = queue.Queue(maxsize=QUEUE_MAX)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="glasses-answers", daemon=True)
         self.answered = 0
@@ -76,14 +78,15 @@ class GlassesAnswerer:
             self._thread.join(timeout_s)
 
     def on_committed(self, outcomes: Sequence[IngestOutcome]) -> None:
-        """Takes the outcomes of a commit (ingest's hook); queues applied scans, never blocks."""
+        """Takes the outcomes of a commit (ingest's hook); queues applied scans and searches,
+        never blocks."""
         for outcome in outcomes:
-            if outcome.result != "applied" or outcome.event_type != "scan":
+            if outcome.result != "applied" or outcome.event_type not in ANSWERED_TYPES:
                 continue
             if outcome.event_id is None:
                 continue
             try:
-                self._queue.put_nowait(outcome.event_id)
+                self._queue.put_nowait((outcome.event_id, outcome.event_type))
             except queue.Full:
                 # An answer that waits behind 1,000 others is useless to a shopper.
                 self.dropped += 1
@@ -92,17 +95,20 @@ class GlassesAnswerer:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                event_id = self._queue.get(timeout=TAKE_TIMEOUT_S)
+                event_id, event_type = self._queue.get(timeout=TAKE_TIMEOUT_S)
             except queue.Empty:
                 continue
             try:
-                self.answer(event_id)
+                self.answer(event_id, event_type=event_type)
             except Exception:
                 logger.exception("answer failed message_id=%s", event_id)
 
-    def answer(self, event_id: str) -> Answer | None:
-        """Builds and publishes the answer to one applied scan (None: not answered)."""
-        built = build_answer(self._db, event_id)
+    def answer(self, event_id: str, *, event_type: str = "scan") -> Answer | None:
+        """Builds and publishes the answer to one applied scan or search (None: not answered)."""
+        if event_type == "search":
+            built = build_search_answer(self._db, event_id)
+        else:
+            built = build_answer(self._db, event_id)
         if built is None:
             return None
         topic, answer = built

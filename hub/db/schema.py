@@ -15,6 +15,7 @@ from __future__ import annotations
 from sqlite_utils import Database, Migrations
 
 from hub.db.dashboard_schema import DASHBOARD_INDEXES, STAFF_TABLES
+from hub.db.search_signals import SEARCH_SIGNAL_TABLES
 
 MIGRATION_SET = "hub"
 migrations = Migrations(MIGRATION_SET)
@@ -389,6 +390,11 @@ def _m0007_ledger_reconciliation(db: Database) -> None:
 @migrations(name="0008_dashboard_indexes")
 def _m0008_dashboard_indexes(db: Database) -> None:
     _run(db, DASHBOARD_INDEXES)
+
+
+@migrations(name="0009_search_signals")
+def _m0009_search_signals(db: Database) -> None:
+    _run(db, SEARCH_SIGNAL_TABLES)
 
 
 def migrate(db: Database) -> list[str]:

@@ -14,8 +14,8 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from contracts.envelope import Envelope
-from contracts.payloads import SalePayload, ScanPayload, StockPayload, WireModel
-from hub.db import audit, catalog, shelf, stock
+from contracts.payloads import SalePayload, ScanPayload, SearchPayload, StockPayload, WireModel
+from hub.db import audit, catalog, search_signals, shelf, stock
 from hub.db.stock import Movement
 
 
@@ -127,10 +127,18 @@ def _stock_movement(ctx: EffectContext, event_id: str, body: StockPayload) -> Mo
     return None
 
 
+def search_effect(ctx: EffectContext, envelope: Envelope, body: WireModel) -> None:
+    """A photo search records "searched, no good match" or "searched but out of stock here"
+    when it signals either, and its AI decision (`hub/db/search_signals.py`)."""
+    if isinstance(body, SearchPayload):
+        search_signals.apply_search(ctx.db, envelope, body, now=ctx.now)
+
+
 DEFAULT_EFFECTS: Mapping[str, Effect] = {
     "scan": scan_effect,
     "sale": sale_effect,
     "stock": stock_effect,
+    "search": search_effect,
 }
 
 
