@@ -20,8 +20,9 @@ from contracts.envelope import describe_validation_error
 from kiosk.app import KioskApp, SourceSwitcher
 from kiosk.config import KioskSettings
 from kiosk.errors import ConfigError
-from kiosk.hub_client import HubClient, ScanFeed
+from kiosk.hub_client import HubClient
 from kiosk.ports import KioskFeatures
+from kiosk.scan_feed import ScanFeed
 
 EXIT_CONFIG = 2
 

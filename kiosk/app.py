@@ -30,8 +30,9 @@ from kiosk.card_view import build_card_view, build_unknown_view
 from kiosk.config import KioskSettings
 from kiosk.errors import ImageUnavailable, KioskError
 from kiosk.feature_app import FeatureApp
-from kiosk.hub_client import HubClient, ScanFeed
+from kiosk.hub_client import HubClient
 from kiosk.ports import KioskFeatures, TryOnChoice
+from kiosk.scan_feed import ScanFeed
 from kiosk.screens.card import CardScreen
 from kiosk.screens.error import ErrorScreen
 from kiosk.screens.home import HomeScreen

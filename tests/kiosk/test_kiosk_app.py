@@ -38,7 +38,8 @@ from aisle.broker import BrokerEndpoint, free_port
 from hub.db import stock
 from kiosk.app import UNEXPECTED_ERROR_TEXT, KioskApp
 from kiosk.config import BrokerLogin, KioskSettings
-from kiosk.hub_client import HubClient, ScanFeed
+from kiosk.hub_client import HubClient
+from kiosk.scan_feed import ScanFeed
 from kiosk.screens.card import CardScreen
 from kiosk.screens.error import ErrorScreen
 from kiosk.screens.home import HomeScreen

@@ -20,7 +20,8 @@ from contracts.errors import ContractError
 from contracts.payloads import ScanPayload
 from kiosk.config import BrokerLogin
 from kiosk.errors import HubResponseError, HubUnavailable
-from kiosk.hub_client import HubClient, ScanFeed, parse_scan_message
+from kiosk.hub_client import HubClient
+from kiosk.scan_feed import ScanFeed, parse_scan_message
 
 STORE, DEVICE = "store-1", "kiosk-1"
 WAIT_S = 10.0
