@@ -31,7 +31,7 @@ from hub.ingest.writer import MAX_BATCH, QUEUE_MAX, BatchWriter, Inbound
 logger = logging.getLogger(__name__)
 
 RECONNECT_MIN_DELAY_S = 1
-RECONNECT_MAX_DELAY_S = 30
+RECONNECT_MAX_DELAY_S = 5  # the hub, one client, comes back before devices (their cap: 30 s)
 SUBSCRIBE_QOS = 1
 WRITER_STOP_S = 10.0
 SUBSCRIBED_CHANNELS: tuple[DeviceChannel, ...] = ("events", "state")
