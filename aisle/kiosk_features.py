@@ -18,11 +18,9 @@ from aisle.frame_tap import LatestFrame
 from aisle.kiosk_search import EdgePhotoSearch, EdgeTextSearch, load_catalog_texts
 from aisle.kiosk_tryon import EdgeTryOn, load_tryon_models, scan_assets
 from edge.errors import EdgeError
-from edge.index.active import LoadedIndex
-from edge.inference.detector import ObjectDetector
-from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
 from edge.inference.text_embedder import TextEmbedder
+from edge.search.searcher import PhotoSearcher
 from kiosk.ports import KioskFeatures, PhotoSearch, TryOnPreview
 
 logger = logging.getLogger(__name__)
@@ -36,16 +34,14 @@ class FeatureSources:
         manifest: `models/manifest.json`.
         tryon_assets: folder of try-on assets (`<asset_id>.png` + `.json`), or None for no try-on.
         catalog_texts: catalog file whose product texts text search matches, or None for none.
-        photo_index: returns the photo-search index the kiosk's agent runs (None: no index
-            configured, photo search off).
-        image_model: the image embedding model photo search queries with.
+        photo_searcher: returns the running agent's photo searcher (None: the device config
+            has no `[search]` section, photo search off).
     """
 
     manifest: Path
     tryon_assets: Path | None
     catalog_texts: Path | None = None
-    photo_index: Callable[[], LoadedIndex | None] | None = None
-    image_model: str = "efficientnet_lite0_int8"
+    photo_searcher: Callable[[], PhotoSearcher | None] | None = None
 
 
 def build_tryon(sources: FeatureSources, frames: LatestFrame) -> TryOnPreview | None:
@@ -70,16 +66,10 @@ def build_tryon(sources: FeatureSources, frames: LatestFrame) -> TryOnPreview | 
 
 
 def build_photo_search(sources: FeatureSources, frames: LatestFrame) -> PhotoSearch | None:
-    """The photo-search port, or None (logged) without an index or its models."""
-    if sources.photo_index is None:
+    """The photo-search port on the agent's searcher, or None when the device has no search."""
+    if sources.photo_searcher is None:
         return None
-    try:
-        embedder = ImageEmbedder(load_model(sources.manifest, sources.image_model))
-        detector = ObjectDetector(load_model(sources.manifest, "yolox_nano"))
-    except EdgeError as exc:
-        logger.warning("photo search off: %s", exc)
-        return None
-    return EdgePhotoSearch(embedder, sources.photo_index, frames, detector=detector)
+    return EdgePhotoSearch(sources.photo_searcher, frames)
 
 
 def build_text_search(sources: FeatureSources) -> EdgeTextSearch | None:

@@ -25,7 +25,7 @@ from edge.agent import EdgeAgent
 from edge.config import DeviceConfig, SourceConfig, load_device_config, with_overrides
 from edge.errors import ConfigError as EdgeConfigError
 from edge.errors import EdgeError
-from edge.index.active import LoadedIndex
+from edge.search.searcher import PhotoSearcher
 from edge.sources.factory import make_source
 from kiosk.__main__ import build_app
 from kiosk.app import KioskApp
@@ -120,10 +120,10 @@ class AgentHost:
         if self._thread is not None:
             self._thread.join(AGENT_STOP_TIMEOUT_S)
 
-    def current_index(self) -> LoadedIndex | None:
-        """The photo-search index the running agent's queries use (None before one installs)."""
+    def photo_searcher(self) -> PhotoSearcher | None:
+        """The running agent's photo searcher (None before it starts or without `[search]`)."""
         agent = self._agent
-        return None if agent is None else agent.index.current()
+        return None if agent is None else agent.photo_searcher
 
     def switch(self) -> str:
         """Restarts the agent on the next source; returns that source's label."""
@@ -177,12 +177,12 @@ def kiosk_settings(config: DeviceConfig, hub_url: str) -> KioskSettings:
 def feature_sources(
     args: argparse.Namespace, config: DeviceConfig, host: AgentHost
 ) -> FeatureSources:
-    """Where the kiosk's features find their data; photo search only with an index configured."""
+    """Where the kiosk's features find their data; photo search only with `[search]` set."""
     return FeatureSources(
         manifest=MODELS_MANIFEST,
         tryon_assets=None if args.no_tryon else args.tryon_assets,
         catalog_texts=None if args.no_text_search else args.text_catalog,
-        photo_index=host.current_index if config.index is not None else None,
+        photo_searcher=host.photo_searcher if config.search is not None else None,
     )
 
 

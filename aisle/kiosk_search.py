@@ -1,10 +1,9 @@
 """Provides the kiosk's search ports run by edge code in-process: photo search and text search.
 
-`EdgePhotoSearch` takes the camera's next frame from the agent's frame tap, crops the main object
-(YOLOX), embeds it (EfficientNet-Lite0 INT8), projects it into the running index's space and runs
-the exact search with in-stock re-rank and abstention (`edge.core.search`). The frame is used in
-memory and dropped; the log keeps what accountability needs: model and index versions, the
-frame's sha256, the best score and the threshold, never pixels.
+`EdgePhotoSearch` takes the camera's next frame from the agent's frame tap and hands it to the
+agent's own `PhotoSearcher` (`edge/search`: main-object crop, INT8 embedding, the running index,
+in-stock re-rank, abstention at the index's calibrated threshold), which stores the result as a
+`search` event (hits and scores, never pixels). The frame is used in memory and dropped.
 
 `EdgeTextSearch` embeds the product texts once with MiniLM, then answers a parsed request: price
 and age filters first, the remaining words by cosine similarity, "not sure" below a threshold.
@@ -12,7 +11,6 @@ and age filters first, the remaining words by cosine similarity, "not sure" belo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import threading
@@ -26,11 +24,9 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from aisle.frame_tap import LatestFrame
-from edge.core.search import Match, SearchConfig, SearchResult, search
-from edge.index.active import LoadedIndex
-from edge.inference.detector import ObjectDetector
-from edge.inference.embedder import ImageEmbedder
+from edge.core.search import Match
 from edge.inference.text_embedder import TextEmbedder
+from edge.search.searcher import PhotoSearcher, SearchUnavailable
 from kiosk.ports import FeatureUnavailable, SearchHit, SearchOutcome, TextQuery
 
 logger = logging.getLogger(__name__)
@@ -40,61 +36,40 @@ TEXT_THRESHOLD: Final = 0.3
 TEXT_K: Final = 6
 
 
-def _outcome(matches: Sequence[Match], confident: bool) -> SearchOutcome:
+def _outcome(matches: Sequence[Match], abstained: bool) -> SearchOutcome:
     hits = tuple(SearchHit(match.product_id, round(match.score, 4)) for match in matches)
-    return SearchOutcome(hits=hits, abstained=not confident)
+    return SearchOutcome(hits=hits, abstained=abstained)
 
 
 class EdgePhotoSearch:
-    """Implements `kiosk.ports.PhotoSearch` on the tapped camera and the agent's active index."""
+    """Implements `kiosk.ports.PhotoSearch` with the agent's searcher on the tapped camera."""
 
-    def __init__(
-        self,
-        embedder: ImageEmbedder,
-        index: Callable[[], LoadedIndex | None],
-        frames: LatestFrame,
-        *,
-        detector: ObjectDetector | None = None,
-        config: SearchConfig | None = None,
-    ) -> None:
+    def __init__(self, searcher: Callable[[], PhotoSearcher | None], frames: LatestFrame) -> None:
         """Creates the adapter.
 
         Args:
-            embedder: the image embedding model the index was built with.
-            index: returns the index queries use now (the agent's `ActiveIndex.current`).
+            searcher: returns the running agent's photo searcher (None while it has none).
             frames: the slot the agent's frame tap fills.
-            detector: crops the main object first; None searches the whole frame.
-            config: k, near-equal margin and abstention threshold.
         """
-        self._embedder = embedder
-        self._index = index
+        self._searcher = searcher
         self._frames = frames
-        self._detector = detector
-        self._config = config or SearchConfig()
 
     def search_frame(self, timeout_s: float) -> SearchOutcome:
         """Searches the next camera frame.
 
         Raises:
-            FeatureUnavailable: no index installed yet, or no frame within `timeout_s`.
+            FeatureUnavailable: no searcher or index yet, or no frame within `timeout_s`.
         """
-        loaded = self._index()
-        if loaded is None:
-            raise FeatureUnavailable("Photo search is still waiting for the store's catalog.")
-        if loaded.data.meta.model_name != self._embedder.model.name:
-            logger.warning(
-                "photo search: index %s was built with %s, this kiosk embeds with %s",
-                loaded.version,
-                loaded.data.meta.model_name,
-                self._embedder.model.name,
-            )
-            raise FeatureUnavailable("Photo search is being updated. Please try again later.")
+        searcher = self._searcher()
+        if searcher is None:
+            raise FeatureUnavailable("Photo search is starting. Please try again in a moment.")
         image = self._next_image(timeout_s)
-        crop = image if self._detector is None else self._detector.crop_main_object(image)
-        query = loaded.data.projection.apply(self._embedder.embed(crop))
-        result = search(loaded.data.index, query, self._config)
-        self._audit(loaded.version, image, result)
-        return _outcome(result.matches, result.confident)
+        try:
+            result = searcher.search_frame(image, trigger="kiosk_snap")
+        except SearchUnavailable as exc:
+            logger.warning("photo search unavailable: %s", exc)
+            raise FeatureUnavailable("Photo search is waiting for the store's catalog.") from exc
+        return _outcome(result.matches, result.abstained)
 
     def _next_image(self, timeout_s: float) -> npt.NDArray[np.uint8]:
         after = self._frames.listen()
@@ -105,22 +80,6 @@ class EdgePhotoSearch:
         if tapped is None:
             raise FeatureUnavailable("The camera sent no picture. Please try again.")
         return tapped.frame.image
-
-    def _audit(self, version: str, image: npt.NDArray[np.uint8], result: SearchResult) -> None:
-        """Logs the answer with what accountability needs (models, input hash), no pixels."""
-        model = self._embedder.model
-        logger.info(
-            "photo search: model %s sha256 %s index %s input sha256 %s top %s %.3f "
-            "threshold %.2f confident %s",
-            model.name,
-            model.entry.sha256[:12],
-            version,
-            hashlib.sha256(image.tobytes()).hexdigest()[:16],
-            result.matches[0].product_id if result.matches else None,
-            result.top_score,
-            result.threshold,
-            result.confident,
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,4 +225,4 @@ class EdgeTextSearch:
             self._threshold,
             confident,
         )
-        return _outcome(matches, confident)
+        return _outcome(matches, not confident)

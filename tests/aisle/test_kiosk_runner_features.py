@@ -19,7 +19,7 @@ from aisle.kiosk_runner import (
 )
 from aisle.kiosk_search import EdgePhotoSearch, EdgeTextSearch
 from aisle.kiosk_tryon import EdgeTryOn
-from edge.config import IndexConfig, load_device_config
+from edge.config import PhotoSearchConfig, load_device_config
 from kiosk.ports import FeatureUnavailable
 
 REPO = Path(__file__).resolve().parents[2]
@@ -56,19 +56,20 @@ def test_options_turn_try_on_and_text_search_off(
     assert (features.tryon, features.text_search, features.photo_search) == (None, None, None)
 
 
-def test_an_index_section_turns_photo_search_on_the_running_agents_index(
+def test_a_search_section_turns_photo_search_on_with_the_running_agents_searcher(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AISLE_MQTT_PASSWORD", secrets.token_urlsafe(12))
     args = build_parser().parse_args(demo_args(tmp_path, "--no-tryon", "--no-text-search"))
-    config = load_device_config(CONFIG).model_copy(
-        update={"index": IndexConfig(folder=tmp_path / "index")}
-    )
+    demo = load_device_config(CONFIG)
+    assert feature_sources(args, demo, AgentHost(demo, [demo.source], {})).photo_searcher is None
+    search = PhotoSearchConfig(models_manifest=REPO / "models" / "manifest.json")
+    config = demo.model_copy(update={"search": search})
     frames = LatestFrame()
     host = AgentHost(config, [config.source], {}, frames)
     sources = feature_sources(args, config, host)
-    assert sources.photo_index is not None and sources.photo_index() is None  # not started
-    search = build_features(sources, frames).photo_search
-    assert isinstance(search, EdgePhotoSearch)
-    with pytest.raises(FeatureUnavailable, match="waiting for the store's catalog"):
-        search.search_frame(0.1)
+    assert sources.photo_searcher is not None and sources.photo_searcher() is None  # not started
+    photo = build_features(sources, frames).photo_search
+    assert isinstance(photo, EdgePhotoSearch)
+    with pytest.raises(FeatureUnavailable, match="starting"):
+        photo.search_frame(0.1)

@@ -8,6 +8,7 @@ runs the committed MiniLM over the test catalog; cards come from the real hub ap
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import cv2
@@ -30,7 +31,6 @@ from tryon_harness import MANIFEST, TRYON_FIXTURES, CameraFeed, wait_until, writ
 
 from aisle.frame_tap import LatestFrame
 from aisle.kiosk_search import EdgePhotoSearch, EdgeTextSearch
-from edge.core.search import SearchConfig
 from edge.index.active import LoadedIndex
 from edge.index.build import ImageEntry, ImageList, ProductImages, build_index_file
 from edge.index.file import read_index_file
@@ -38,6 +38,7 @@ from edge.inference.detector import ObjectDetector
 from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
 from edge.inference.text_embedder import TextEmbedder
+from edge.search.searcher import PhotoSearcher, SearcherSettings
 from kiosk.app import KioskApp
 from kiosk.config import KioskSettings
 from kiosk.feature_app import PHOTO_OFF_TEXT, TEXT_OFF_TEXT
@@ -115,12 +116,20 @@ def shirt_camera(scenes: dict[str, Path], frames: LatestFrame) -> Iterator[Camer
 
 
 def photo_search(
-    embedder: ImageEmbedder, index: LoadedIndex, frames: LatestFrame, threshold: float = 0.6
+    embedder: ImageEmbedder, index: LoadedIndex, frames: LatestFrame, *, calibrated: bool = True
 ) -> EdgePhotoSearch:
-    """The photo-search adapter on `index`, cropping with YOLOX."""
+    """The kiosk's photo search on edge's `PhotoSearcher` over `index`, cropping with YOLOX.
+
+    Without `calibrated`, the index's calibration is dropped and a threshold no score reaches
+    applies, so every answer is "not sure".
+    """
+    if not calibrated:
+        meta = replace(index.data.meta, abstention=None)
+        index = LoadedIndex(index.version, replace(index.data, meta=meta))
     detector = ObjectDetector(load_model(MANIFEST, "yolox_nano"))
-    config = SearchConfig(k=3, threshold=threshold)
-    return EdgePhotoSearch(embedder, lambda: index, frames, detector=detector, config=config)
+    settings = SearcherSettings(k=3, fallback_threshold=1.01)
+    searcher = PhotoSearcher(embedder, lambda: index, detector=detector, settings=settings)
+    return EdgePhotoSearch(lambda: searcher, frames)
 
 
 def kiosk(
@@ -188,7 +197,7 @@ async def test_snap_below_the_threshold_says_not_sure_and_shows_candidates(
     frames: LatestFrame,
     shirt_camera: CameraFeed,
 ) -> None:
-    search = photo_search(image_embedder, photo_index, frames, threshold=0.9999)
+    search = photo_search(image_embedder, photo_index, frames, calibrated=False)
     app = kiosk(hub, photo=search)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("p")
