@@ -227,6 +227,24 @@ def _fill_signals(db: Database, sizes: BenchSizes, now: datetime) -> None:
             for i in range(sizes.audit_rows)
         ),
     )
+    db.conn.executemany(
+        "INSERT INTO search_signals (event_id, kind, gtin, device, top_score, threshold,"
+        " candidates, recorded_at) VALUES (?, ?, ?, ?, 0.4, 0.6, '[]', ?)",
+        (
+            (
+                f"search-{i}",
+                "no_match" if i % 4 else "out_of_stock",
+                gtin_of(i * 50),
+                DEVICES[12 + i % 8],
+                stamp,
+            )
+            for i in range(sizes.demand_codes)
+        ),
+    )
+    _fill_report(db, sizes, stamp)
+
+
+def _fill_report(db: Database, sizes: BenchSizes, stamp: str) -> None:
     run = db.execute(
         "INSERT INTO reconciliation_runs (started_at, finished_at, central_reachable)"
         " VALUES (?, ?, 1)",

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from contracts.gtin import display_gtin
+from hub.db import stock
 from hub.db.codec import from_db_time, to_db_time
 from hub.domain.dashboard.demand import DemandRow
 
@@ -36,30 +37,70 @@ def unknown_codes(db: Database) -> list[DemandRow]:
 
 
 def weak_searches(db: Database, *, since: datetime) -> list[DemandRow]:
-    """Search events whose best score stayed under their threshold (or said not confident)."""
+    """Photo searches since `since` that found no good match (`search_signals`, one row each),
+    with their best candidate if any."""
     rows = db.execute(
-        "SELECT id, device, received_at, json_extract(payload, '$.top_score'),"
-        " json_extract(payload, '$.threshold') FROM events"
-        " WHERE received_at >= ? AND type = 'search'"
-        " AND (json_extract(payload, '$.confident') = 0"
-        "  OR json_extract(payload, '$.top_score') < json_extract(payload, '$.threshold'))"
-        " ORDER BY received_at DESC LIMIT ?",
+        "SELECT s.event_id, COALESCE(p.name, s.gtin, 'no candidate'), s.device, s.recorded_at,"
+        " s.top_score, s.threshold FROM search_signals s LEFT JOIN products p ON p.gtin = s.gtin"
+        " WHERE s.kind = 'no_match' AND s.recorded_at >= ? ORDER BY s.recorded_at DESC LIMIT ?",
         [to_db_time(since), ROW_LIMIT],
     ).fetchall()
     return [
         DemandRow(
             key=str(r[0]),
-            label="photo search",
+            label=str(r[1]),
             count=1,
-            devices=str(r[1]),
-            last_seen=from_db_time(str(r[2])),
-            detail=f"{r[3] if r[3] is not None else '?'} / {r[4] if r[4] is not None else '?'}",
+            devices=str(r[2]),
+            last_seen=from_db_time(str(r[3])),
+            detail=f"{float(r[4]):.2f} / {float(r[5]):.2f}",
         )
         for r in rows
     ]
 
 
 def wanted_out_of_stock(db: Database, *, since: datetime) -> list[DemandRow]:
+    """Products shoppers scanned or photo-searched since `since` of which the store has
+    nothing on hand now: `scanned_out_of_stock` merged with the searches ingest flagged."""
+    merged = {row.key: row for row in scanned_out_of_stock(db, since=since)}
+    for row in searched_out_of_stock(db, since=since):
+        seen = merged.get(row.key)
+        if seen is None:
+            merged[row.key] = row
+            continue
+        devices = ",".join(sorted(set(seen.devices.split(",")) | set(row.devices.split(","))))
+        merged[row.key] = DemandRow(
+            key=row.key,
+            label=seen.label,
+            count=seen.count + row.count,
+            devices=devices,
+            last_seen=max(seen.last_seen, row.last_seen),
+            detail=seen.detail,
+        )
+    return list(merged.values())[:ROW_LIMIT]
+
+
+def searched_out_of_stock(db: Database, *, since: datetime) -> list[DemandRow]:
+    """Products photo searches matched since `since` while none were on hand, still at none."""
+    rows = db.execute(
+        "SELECT s.gtin, COALESCE(p.name, s.gtin), COUNT(*), group_concat(DISTINCT s.device),"
+        " MAX(s.recorded_at) FROM search_signals s LEFT JOIN products p ON p.gtin = s.gtin"
+        " WHERE s.kind = 'out_of_stock' AND s.gtin IS NOT NULL AND s.recorded_at >= ?"
+        " GROUP BY s.gtin LIMIT ?",
+        [to_db_time(since), ROW_LIMIT],
+    ).fetchall()
+    found = []
+    for r in rows:
+        units = stock.on_hand(db, str(r[0]))
+        if units <= 0:
+            found.append(
+                DemandRow(
+                    str(r[0]), str(r[1]), int(r[2]), str(r[3]), from_db_time(str(r[4])), str(units)
+                )
+            )
+    return found
+
+
+def scanned_out_of_stock(db: Database, *, since: datetime) -> list[DemandRow]:
     """Catalog products among the latest `RECENT_SCANS` scans since `since` of which the
     store has nothing on hand (on-hand from the snapshot plus the movements after it).
 

@@ -56,14 +56,14 @@ VIEWS: tuple[DemandView, ...] = (
     DemandView(
         "no_match",
         "Searches without a good match",
-        "Photo searches whose best score stayed under the device's threshold.",
+        "Photo searches whose best score stayed under the calibrated threshold.",
         "best score / threshold",
     ),
     DemandView(
         "out_of_stock",
         "Wanted but out of stock here",
-        f"Products shoppers scanned lately (the latest 5,000 scans, up to {WINDOW_DAYS} days)"
-        " with none on hand here.",
+        "Products shoppers scanned (the latest 5,000 scans) or found by photo search in the"
+        f" last {WINDOW_DAYS} days, with none on hand here now.",
         "on hand",
     ),
 )

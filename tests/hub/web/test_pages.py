@@ -21,6 +21,7 @@ from web_harness import (
 
 from hub.db import stock
 from hub.db.connection import write_transaction
+from hub.db.search_signals import SearchSignal, record_search_signal
 
 
 @pytest.fixture
@@ -215,3 +216,21 @@ def test_reconciliation_report_findings_replace_live_ones_and_reopen_when_unfixe
         staff_db, "2026-03-02T10:00:00.000000Z", [("availability_mismatch", OAT_MILK, OAT_MILK)]
     )
     assert "central says 7" in client.get("/dashboard/discrepancies").text
+
+
+def test_demand_shows_weak_searches_and_merges_searched_out_of_stock(
+    client: TestClient, manager: str, staff_db: Database, clock: FakeClock
+) -> None:
+    with write_transaction(staff_db):
+        for event_id, kind, gtin in (
+            ("ev-weak", "no_match", OAT_MILK),
+            ("ev-oos", "out_of_stock", SOLD_OUT),
+        ):
+            signal = SearchSignal(event_id, kind, gtin, "glasses-2", 0.41, 0.62, (gtin,))
+            record_search_signal(staff_db, signal, now=clock())
+    weak = client.get("/dashboard/demand", params={"view": "no_match"}).text
+    assert "ev-weak"[-8:] in weak and "0.41 / 0.62" in weak and "Oat milk 1 l" in weak
+    export = client.get("/dashboard/demand.csv", params={"view": "out_of_stock"}).text
+    row = next(csv.reader(io.StringIO(export.splitlines()[1])))
+    assert row[:3] == [SOLD_OUT, "Crunchy cereal", "4"]  # 3 scans + 1 search
+    assert "glasses-2" in row[3]
