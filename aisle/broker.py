@@ -56,14 +56,41 @@ class BrokerEndpoint:
 
 
 @dataclass(frozen=True, slots=True)
+class BridgeSpec:
+    """A mosquitto bridge from this (store) broker to a chain broker.
+
+    Topics are relative to `aisle/<store_id>/` on both sides: the store's device events and
+    states go out to the chain, the chain's catalog updates for this store come in. The bridge
+    keeps its session at the chain broker (cleansession false), and each side queues QoS 1
+    messages while the other is away.
+    """
+
+    store_id: str
+    host: str
+    port: int
+    username: str
+    password: str
+    out_topics: tuple[str, ...] = ("dev/+/events", "dev/+/state")
+    in_topics: tuple[str, ...] = ("catalog/#",)
+    qos: int = 1
+    restart_min_s: int = 1
+    restart_max_s: int = 10
+
+    def __repr__(self) -> str:
+        return f"BridgeSpec({self.store_id} -> {self.host}:{self.port})"
+
+
+@dataclass(frozen=True, slots=True)
 class BrokerSpec:
-    """What to start: the broker's folder, address and the one account clients use."""
+    """What to start: the broker's folder, address, the one account clients use, and an
+    optional bridge to a chain broker (mosquitto only)."""
 
     data_dir: Path
     username: str
     password: str
     host: str = "127.0.0.1"
     port: int = 0  # 0: pick a free port
+    bridge: BridgeSpec | None = None
 
 
 class BrokerProcess(Protocol):
@@ -157,7 +184,32 @@ def mosquitto_config(spec: BrokerSpec, *, port: int, password_file: Path) -> str
     ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         lines.append("user root")  # as root, mosquitto would drop to a user that cannot write here
+    if spec.bridge is not None:
+        lines += bridge_config(spec.bridge)
     return "\n".join(lines) + "\n"
+
+
+def bridge_config(bridge: BridgeSpec) -> list[str]:
+    """Renders the mosquitto.conf lines of a bridge to a chain broker."""
+    name = f"aisle-{bridge.store_id}-chain"
+    prefix = f"aisle/{bridge.store_id}/"
+    lines = [
+        f"connection {name}",
+        f"address {bridge.host}:{bridge.port}",
+        "bridge_protocol_version mqttv311",
+        f"remote_clientid {name}",
+        f"local_clientid {name}-local",
+        f"remote_username {bridge.username}",
+        f"remote_password {bridge.password}",
+        "cleansession false",
+        "try_private true",
+        "notifications false",
+        "keepalive_interval 30",
+        f"restart_timeout {bridge.restart_min_s} {bridge.restart_max_s}",
+    ]
+    lines += [f"topic {t} out {bridge.qos} {prefix} {prefix}" for t in bridge.out_topics]
+    lines += [f"topic {t} in {bridge.qos} {prefix} {prefix}" for t in bridge.in_topics]
+    return lines
 
 
 def start_mosquitto(spec: BrokerSpec) -> BrokerProcess:
@@ -181,6 +233,8 @@ def start_mosquitto(spec: BrokerSpec) -> BrokerProcess:
     password_file.chmod(0o600)
     port = spec.port or free_port(spec.host)
     config_file = spec.data_dir / "mosquitto.conf"
+    config_file.touch(mode=0o600)  # a bridge puts the chain password in it
+    config_file.chmod(0o600)
     config_file.write_text(mosquitto_config(spec, port=port, password_file=password_file))
     log = (spec.data_dir / "mosquitto.log").open("ab")
     process = _spawn([binary, "-c", str(config_file)], log)
@@ -206,8 +260,10 @@ def start_amqtt(spec: BrokerSpec) -> BrokerProcess:
     """Starts the pure-pip amqtt broker as its own process (fallback when mosquitto is absent).
 
     Raises:
-        BrokerError: if amqtt is not installed or does not start.
+        BrokerError: if amqtt is not installed or does not start, or a bridge is asked for.
     """
+    if spec.bridge is not None:
+        raise BrokerError("amqtt has no bridge: a store bridged to a chain needs mosquitto")
     try:
         from pwdlib.hashers.argon2 import Argon2Hasher  # amqtt's own dependency
     except ImportError as exc:
