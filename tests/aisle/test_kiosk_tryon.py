@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from tryon_harness import (
@@ -174,3 +175,16 @@ def test_the_runner_offers_try_on_with_the_demo_assets(frames: LatestFrame) -> N
     assert isinstance(features.tryon, EdgeTryOn)
     assert {garment.kind for garment in features.tryon.garments()} == {"hat", "top"}
     assert features.tryon.sizes() == ("XS", "S", "M", "L", "XL")
+
+
+async def test_a_shopper_in_view_keeps_the_session_past_the_idle_reset(
+    tryon_models: TryOnModels, frames: LatestFrame, camera: CameraFeed
+) -> None:
+    tryon = EdgeTryOn(tryon_models, scan_assets(TRYON_FIXTURES), frames)
+    app = kiosk(tryon, idle_reset_s=2.0, walk_away_s=60.0)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_tryon(pilot)
+        started_s = time.monotonic()
+        # no key is pressed: only the shopper standing in view keeps the session going
+        await wait_until(pilot, lambda: time.monotonic() - started_s > 4.0, "twice the idle reset")
+        assert app.screen is screen and tryon.active
