@@ -42,8 +42,8 @@ def expected_units(count: int) -> dict[str, int]:
     return units
 
 
-def main() -> int:
-    """Rings up the sales still missing from the outbox, then waits until all are delivered."""
+def parse_args() -> argparse.Namespace:
+    """The till's command line."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
@@ -54,7 +54,11 @@ def main() -> int:
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--rate", type=float, default=200.0, help="sales per second")
     parser.add_argument("--clock-offset-s", type=float, default=0.0)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def open_till(args: argparse.Namespace) -> tuple[OutboxStore, OutboxPublisher]:
+    """The till's outbox (its clock skewed as asked) and its publisher."""
     offset_ms = int(args.clock_offset_s * 1000)
     outbox = OutboxStore(
         args.outbox,
@@ -74,7 +78,13 @@ def main() -> int:
         reconnect_min_s=0.1,
         reconnect_max_s=0.5,
     )
-    publisher = OutboxPublisher(outbox, settings)
+    return outbox, OutboxPublisher(outbox, settings)
+
+
+def main() -> int:
+    """Rings up the sales still missing from the outbox, then waits until all are delivered."""
+    args = parse_args()
+    outbox, publisher = open_till(args)
     stop = threading.Event()
     thread = threading.Thread(target=publisher.run, args=(stop,), daemon=True)
     thread.start()

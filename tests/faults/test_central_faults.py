@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -120,9 +121,22 @@ def _account(
     return result
 
 
-def test_central_down_with_orders_and_reservations_meanwhile(
-    central: Central, hub_db_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+@dataclass
+class StoreHub:
+    """The hub's parts this test drives: sync, reconciler, outbox sender, ingest, API."""
+
+    reconciler: Reconciler
+    sender: OutboxSender
+    processor: EventProcessor
+    api: TestClient
+    db_path: Path
+
+    def db(self) -> Database:
+        return open_database(self.db_path, run_migrations=False)
+
+
+@pytest.fixture
+def store_hub(central: Central, hub_db_path: Path) -> StoreHub:
     def client() -> CentralClient:
         return CentralClient(central.base_url, timeout_s=2)
 
@@ -131,67 +145,75 @@ def test_central_down_with_orders_and_reservations_meanwhile(
 
     sync = CatalogSync(client(), db(), clock=utc_now, page_limit=500)
     sync.run_once()
-    reconciler = Reconciler(db(), client=client(), sync=sync, store_id=STORE, clock=utc_now)
-    sender = OutboxSender(
-        client(),
-        db(),
-        clock=utc_now,
-        policy=RetryPolicy(0.05, 0.2),
-        handlers={orders.ORDER_KIND: orders.apply_central_result},
+    handlers = {orders.ORDER_KIND: orders.apply_central_result}
+    policy = RetryPolicy(0.05, 0.2)
+    hub = StoreHub(
+        Reconciler(db(), client=client(), sync=sync, store_id=STORE, clock=utc_now),
+        OutboxSender(client(), db(), clock=utc_now, policy=policy, handlers=handlers),
+        EventProcessor(db(), store_id=STORE, clock=utc_now),
+        TestClient(create_app(HubSettings(store_id=STORE, db_path=hub_db_path), db())),
+        hub_db_path,
     )
-    processor = EventProcessor(db(), store_id=STORE, clock=utc_now)
     for seq, (gtin, units) in enumerate(RECEIVED.items(), start=1):
-        _feed(
-            processor, "staff-1", seq, "stock", {"kind": "receipt", "gtin": gtin, "quantity": units}
-        )
-    settings = HubSettings(store_id=STORE, db_path=hub_db_path)
-    api = TestClient(create_app(settings, db()))
+        receipt = {"kind": "receipt", "gtin": gtin, "quantity": units}
+        _feed(hub.processor, "staff-1", seq, "stock", receipt)
+    return hub
 
-    central.stop()
-    placed = []
+
+def _business_while_down(hub: StoreHub) -> tuple[list[str], list[str]]:
+    placed, held = [], []
     for n in range(5):
         body = {"device": "kiosk-1", "lines": [{"gtin": OAT, "quantity": 1 + n % 2}]}
         for _ in range(2):  # the kiosk retries: the same key is the same order
-            answer = api.post("/api/v1/orders", json=body, headers={"Idempotency-Key": f"o-{n}"})
+            answer = hub.api.post(
+                "/api/v1/orders", json=body, headers={"Idempotency-Key": f"o-{n}"}
+            )
             assert answer.status_code in (200, 202), answer.text
         placed.append(answer.json()["id"])
-    held = []
     for n in range(4):
         body = {"gtin": GRANOLA, "quantity": 2, "device": "kiosk-1"}
-        answer = api.post("/api/v1/reservations", json=body, headers={"Idempotency-Key": f"r-{n}"})
+        key = {"Idempotency-Key": f"r-{n}"}
+        answer = hub.api.post("/api/v1/reservations", json=body, headers=key)
         assert answer.status_code == 201, answer.text
         held.append(answer.json()["id"])
     for seq in range(1, 7):
         line = {"gtin": SNEAKERS if seq % 2 else OAT, "quantity": 1}
-        _feed(
-            processor, "pos-1", seq, "sale", {"till": "pos-1", "receipt": str(seq), "lines": [line]}
-        )
-    assert sender.run_once().paused  # central down: the outbox waits, nothing lost
-    down = reconciler.run_once()
+        sale = {"till": "pos-1", "receipt": str(seq), "lines": [line]}
+        _feed(hub.processor, "pos-1", seq, "sale", sale)
+    return placed, held
+
+
+def _settle(hub: StoreHub, held: list[str]) -> None:
+    plan = (["picked-up"], ["ready", "picked-up"], ["cancel"], ["cancel"])
+    for rid, moves in zip(held, plan, strict=True):
+        for move in moves:
+            assert hub.api.post(f"/api/v1/reservations/{rid}/{move}").status_code == 200
+    hub.sender.wake()
+    deadline = time.monotonic() + 30
+    while hub.sender.run_once().attempted and time.monotonic() < deadline:
+        continue
+
+
+def test_central_down_with_orders_and_reservations_meanwhile(
+    central: Central, store_hub: StoreHub, capsys: pytest.CaptureFixture[str]
+) -> None:
+    central.stop()
+    placed, held = _business_while_down(store_hub)
+    assert store_hub.sender.run_once().paused  # central down: the outbox waits, nothing lost
+    down = store_hub.reconciler.run_once()
     assert not down.summary.central_reachable
 
     central.start()
-    api.post(f"/api/v1/reservations/{held[0]}/picked-up")
-    api.post(f"/api/v1/reservations/{held[1]}/ready")
-    api.post(f"/api/v1/reservations/{held[1]}/picked-up")
-    api.post(f"/api/v1/reservations/{held[2]}/cancel")
-    api.post(f"/api/v1/reservations/{held[3]}/cancel")
-    sender.wake()
-    deadline = time.monotonic() + 30
-    while sender.run_once().attempted and time.monotonic() < deadline:
-        continue
-    back = reconciler.run_once()
-    sender.wake()
-    sender.run_once()
-    after = reconciler.run_once()
+    _settle(store_hub, held)
+    back = store_hub.reconciler.run_once()
+    store_hub.sender.wake()
+    store_hub.sender.run_once()
+    after = store_hub.reconciler.run_once()
 
-    result = _account(api, central, placed, held, db())
-    result.extra.update(
-        reconcile_down_findings=len(down.findings),
-        availability_mismatches_after=sum(
-            f.kind == "availability_mismatch" for f in after.findings
-        ),
-        push=back.summary.availability_key,
+    result = _account(store_hub.api, central, placed, held, store_hub.db())
+    result.extra["push"] = back.summary.availability_key
+    result.extra["availability_mismatches_after"] = sum(
+        f.kind == "availability_mismatch" for f in after.findings
     )
     with capsys.disabled():
         print(f"\n{result.line()}")
