@@ -3,8 +3,9 @@
 Methods, all scored through aisle's int8 index and exact search:
 - `histogram`: HSV colour histogram (Hellinger), the weakest baseline;
 - `plain`: global-average-pooled ImageNet features of EfficientNet-Lite0 fp32, cosine;
-- `aisle_fp32` / `aisle_int8`: the same model (fp32 / static INT8) with the projection that the
-  index builder fits from the reference photos (`train` rows) and catalog images, never queries.
+- `aisle_fp32` / `aisle_int8`: the same model (fp32 / static INT8) with the projection fitted
+  from the reference photos (`train` rows), the catalog images, their mirror images and synthetic
+  shelf views of the catalog images (`edge/core/augment.py`); never from query rows.
 Recall for (a) query photo -> the product's catalog image and (b) -> per-product centroid of its
 reference photos + catalog image. Latency: one query end to end (preprocess, INT8 embedding,
 projection, exact search) at 10,000 and 100,000 products, the gallery padded with distractors.
@@ -25,6 +26,7 @@ import numpy as np
 
 from aisle.bench.search_data import (
     F32,
+    I64,
     Dataset,
     Image,
     colour_histogram,
@@ -33,6 +35,7 @@ from aisle.bench.search_data import (
     product_centroids,
     read_images,
 )
+from edge.core.augment import flip_horizontal, synthetic_views
 from edge.core.projection import Projection, fit_projection, normalise
 from edge.core.search import SearchConfig, build_index, search
 from edge.inference.detector import ObjectDetector
@@ -43,12 +46,27 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL = "efficientnet_lite0"
 
 
-def fit_for(features: F32, data: Dataset, rows: np.ndarray[Any, Any] | None = None) -> Projection:
-    """Fits the projection on reference photos (`train`, or the given subset) + catalog images."""
-    train = data.mask("train") if rows is None else rows
+def augmented(
+    embedder: ImageEmbedder, images: Sequence[Image], data: Dataset, views_per_catalog: int
+) -> tuple[F32, I64]:
+    """Features and labels of mirrored reference + catalog images and synthetic catalog views."""
+    rng = np.random.default_rng(0)
+    rows = np.nonzero(data.mask("train") | data.mask("gallery_iconic"))[0]
+    extra = [flip_horizontal(images[int(i)]) for i in rows]
+    labels = list(data.labels[rows])
+    for i in np.nonzero(data.mask("gallery_iconic"))[0]:
+        extra += synthetic_views(images[int(i)], views_per_catalog, rng)
+        labels += [data.labels[i]] * views_per_catalog
+    return embedder.embed_many(extra), np.asarray(labels, dtype=np.int64)
+
+
+def fit_for(features: F32, data: Dataset, extra: tuple[F32, I64]) -> Projection:
+    """Fits the projection on reference photos (`train` rows), catalog images and augmentations."""
+    train = data.mask("train")
     iconic = np.nonzero(data.mask("gallery_iconic"))[0]
     anchors = features[iconic[np.argsort(data.labels[iconic])]]
-    return fit_projection(features[train], data.labels[train], anchors)
+    samples = np.concatenate([features[train], extra[0]])
+    return fit_projection(samples, np.concatenate([data.labels[train], extra[1]]), anchors)
 
 
 def _distractors(space: F32, count: int, seed: int = 0) -> F32:
@@ -154,13 +172,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     feats, projections, embedders = {}, {}, {}
     for precision in ("fp32", "int8"):
-        embedders[precision] = ImageEmbedder(
-            load_model(args.models, f"{MODEL}_{precision}", config=runtime)
-        )
-        feats[precision] = embedders[precision].embed_many(images)
-        projections[precision] = fit_for(feats[precision], data)
-    methods["plain"] = evaluate(feats["fp32"], data, normalise)
-    for precision in ("fp32", "int8"):
+        embedder = ImageEmbedder(load_model(args.models, f"{MODEL}_{precision}", config=runtime))
+        embedders[precision], feats[precision] = embedder, embedder.embed_many(images)
+        extra = augmented(embedder, images, data, args.views)
+        projections[precision] = fit_for(feats[precision], data, extra)
+        if precision == "fp32":
+            methods["plain"] = evaluate(feats["fp32"], data, normalise)
         methods[f"aisle_{precision}"] = evaluate(
             feats[precision], data, projections[precision].apply
         )
@@ -206,6 +223,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--latency-queries", type=int, default=100, help="queries timed per size")
     parser.add_argument("--threads", type=int, default=2, help="onnxruntime intra-op threads")
+    parser.add_argument(
+        "--views", type=int, default=10, help="synthetic views per catalog image (projection fit)"
+    )
     parser.add_argument(
         "--threshold",
         type=float,
