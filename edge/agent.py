@@ -203,6 +203,11 @@ class EdgeAgent:
         """
         return self._search.searcher
 
+    def wait_commands_ready(self, timeout_s: float) -> bool:
+        """Waits until the cmd-topic client is subscribed (True at once when there is none)."""
+        listener = self._search.listener
+        return listener is None or listener.wait_connected(timeout_s)
+
     def _event_stored(self, envelope: Envelope) -> None:
         self._publisher.notify()
         if self._extra_listener is not None:

@@ -1,12 +1,13 @@
 """Provides the abstention calibration an index carries: its threshold and confidence curve.
 
 Pure numpy. At index-build time a set of calibration queries is scored against the index: each
-query says whether the best product was right and what its top score was. Queries for products
-that are not in the index (leave-one-product-out) count as wrong whatever they match, so the
-threshold also keeps out items the store does not sell. The threshold is the lowest top score
-at which the accepted answers reach the target precision (`edge.core.search.calibrate_threshold`);
-the curve maps a top score to the precision of the calibration queries scoring at least that
-much, which is what a shopper reads as "92% sure".
+query says whether the best product was right and what its top score was. Queries for items that
+are not in the index count as wrong whatever they match, so the threshold also keeps out items
+the store does not sell. The threshold is the lowest top score at which the accepted answers reach
+the target precision; the curve maps a top score to the precision of the calibration queries
+scoring at least that much, which is what a shopper reads as "92% sure". Queries can be weighted,
+so the share of not-in-index queries is a stated assumption rather than an accident of sample
+sizes.
 """
 
 from __future__ import annotations
@@ -17,8 +18,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-
-from edge.core.search import calibrate_threshold
 
 CURVE_POINTS = 21
 
@@ -100,6 +99,7 @@ def calibrate_abstention(
     *,
     target_precision: float,
     method: str,
+    weights: npt.NDArray[np.floating] | None = None,
 ) -> AbstentionCalibration:
     """Chooses the threshold and builds the confidence curve from scored calibration queries.
 
@@ -109,31 +109,37 @@ def calibrate_abstention(
             product is not in the index).
         target_precision: share of accepted answers that must be right, in (0, 1].
         method: how the queries were made (kept with the index for the audit trail).
+        weights: (M,) positive weight of each query (e.g. to set the share of not-in-index
+            queries); None weighs them equally.
 
     Returns:
-        The calibration; with no query reaching the target, a threshold above every score.
+        The calibration: the lowest top score whose accepted answers reach the target
+        (weighted), or a threshold above every score when none does.
 
     Raises:
         ValueError: shapes disagree, no query, or the target is outside (0, 1].
     """
     scores = np.asarray(top_scores, dtype=np.float64)
     right = np.asarray(correct, dtype=np.bool_)
-    if len(scores) == 0:
-        raise ValueError("calibration needs at least one query")
-    threshold = calibrate_threshold(scores, right, target_precision)
-    grid = np.unique(np.quantile(scores, np.linspace(0.0, 1.0, CURVE_POINTS)))
+    weight = np.ones(len(scores)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if len(scores) == 0 or scores.shape != right.shape or scores.shape != weight.shape:
+        raise ValueError(f"need equal, non-empty shapes: {scores.shape} {right.shape}")
+    if not 0 < target_precision <= 1 or (weight <= 0).any():
+        raise ValueError(f"target {target_precision} must be in (0, 1], weights > 0")
     order = np.argsort(-scores, kind="stable")
-    ranked, hits = scores[order], np.cumsum(right[order])
-    precision = []
-    for point in grid:
-        accepted = int(np.searchsorted(-ranked, -point, side="right"))
-        precision.append(float(hits[accepted - 1]) / accepted if accepted else 0.0)
-    monotone = np.maximum.accumulate(np.asarray(precision, dtype=np.float64))
+    ranked = scores[order]
+    precision = np.cumsum(weight[order] * right[order]) / np.cumsum(weight[order])
+    reached = np.nonzero(precision >= target_precision)[0]
+    threshold = ranked[reached[-1]] if len(reached) else ranked[0] + 1e-6
+    grid = np.unique(np.quantile(scores, np.linspace(0.0, 1.0, CURVE_POINTS)))
+    # precision of the queries scoring at least each grid point (the last of equal scores)
+    accepted = np.searchsorted(-ranked, -grid, side="right")
+    curve = np.maximum.accumulate(precision[np.maximum(accepted - 1, 0)])
     return AbstentionCalibration(
         threshold=round(float(threshold), 6),
         target_precision=target_precision,
         queries=len(scores),
         curve_scores=tuple(round(float(v), 6) for v in grid),
-        curve_precision=tuple(round(float(v), 4) for v in monotone),
+        curve_precision=tuple(round(float(v), 4) for v in curve),
         method=method,
     )

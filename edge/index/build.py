@@ -31,7 +31,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from edge.core.projection import Projection, fit_projection, normalise
 from edge.core.search import IndexDtype, build_index
 from edge.index.file import FILE_FORMAT, IndexData, IndexMeta, write_index_file
-from edge.search.calibration import CalibrationPlan, CatalogImage, calibrate_index
+from edge.search.calibration import (
+    CalibrationPlan,
+    CatalogImage,
+    calibrate_index,
+    held_out_photos,
+)
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp"})
 MAX_FIT_PRODUCTS = 5000  # the projection's full-batch fit grows with products x photos
@@ -192,7 +197,8 @@ def build_index_file(
         raise ValueError(f"no readable image among {len(skipped)}")
     features = np.stack(rows).astype(np.float32)
     products = np.asarray(row_products, np.int64)
-    projection = fit_store_projection(features, products, reference) if fit else None
+    plan = calibration or CalibrationPlan()
+    projection, calibration_rows = _fit(features, products, reference, fit=fit, plan=plan)
     used = projection or Projection.identity(features.shape[1])
     index = build_index(
         used.apply(features),
@@ -201,15 +207,13 @@ def build_index_file(
         [p.in_stock for p in listing.products],
         dtype=dtype,
     )
-    # a projection fitted on the reference photos scores them too well to calibrate with
-    held_out = np.flatnonzero(np.asarray(reference, np.bool_)) if projection is None else ()
     abstention = calibrate_index(
         _catalog_images(listing),
         index,
         used,
         embed=embed,
-        reference_rows=np.asarray(held_out, np.int64),
-        plan=calibration,
+        reference_rows=calibration_rows,
+        plan=plan,
     )
     meta = IndexMeta(*model, len(rows), len(skipped), abstention)
     write_index_file(out, IndexData(index, used, meta))
@@ -225,6 +229,27 @@ def build_index_file(
         skipped=tuple(skipped),
         abstain_threshold=None if abstention is None else abstention.threshold,
     )
+
+
+def _fit(
+    features: npt.NDArray[np.float32],
+    products: npt.NDArray[np.int64],
+    reference: list[bool],
+    *,
+    fit: bool,
+    plan: CalibrationPlan,
+) -> tuple[Projection | None, npt.NDArray[np.int64]]:
+    """The projection (fitted without the photos held out for calibration) and the reference
+    rows calibration may use: the held-out ones, or every one when nothing was fitted on them
+    (a projection scores its own training photos too well to calibrate with)."""
+    held = held_out_photos(products, reference, plan=plan) if fit else np.zeros(len(products), bool)
+    keep = ~held
+    projection = None
+    if fit:
+        kept_reference = [flag for flag, kept in zip(reference, keep, strict=True) if kept]
+        projection = fit_store_projection(features[keep], products[keep], kept_reference)
+    rows = held if projection is not None else np.asarray(reference, np.bool_)
+    return projection, np.flatnonzero(rows).astype(np.int64)
 
 
 def _catalog_images(listing: ImageList) -> list[CatalogImage]:

@@ -47,16 +47,26 @@ class CalibrationPlan:
 
     Attributes:
         target_precision: share of accepted answers that must be right.
+        outside_share: weight of the look-alike (not-in-index) queries in the calibration: the
+            share of searches assumed to be about items the index does not hold.
         views_per_image: synthetic views per sampled catalog image.
         max_images: catalog images sampled at most (bounds build time on 100k-product indexes).
         max_reference_rows: reference photos used at most.
+        hold_out_min_photos: a product with at least this many reference photos lends one to
+            calibration, kept out of the projection fit (`held_out_photos`).
         seed: seed of the sample and of the views.
     """
 
+    def __post_init__(self) -> None:
+        if not 0 < self.target_precision <= 1 or not 0 < self.outside_share < 1:
+            raise ValueError("target_precision must be in (0, 1] and outside_share in (0, 1)")
+
     target_precision: float = 0.9
+    outside_share: float = 0.5
     views_per_image: int = 2
     max_images: int = 300
     max_reference_rows: int = 500
+    hold_out_min_photos: int = 3
     seed: int = 0
 
 
@@ -110,6 +120,25 @@ def synthetic_view(image: npt.NDArray[np.uint8], rng: np.random.Generator) -> np
     out = cv2.GaussianBlur(frame, (0, 0), sigma).astype(np.float32) * rng.uniform(0.75, 1.15)
     out += rng.normal(0.0, 3.0, out.shape).astype(np.float32)
     return np.asarray(np.clip(out, 0, 255), dtype=np.uint8)
+
+
+def held_out_photos(
+    row_products: npt.NDArray[np.int64], reference: Sequence[bool], *, plan: CalibrationPlan
+) -> npt.NDArray[np.bool_]:
+    """One reference photo of each product that has `hold_out_min_photos` or more, chosen with
+    the plan's seed: kept out of the projection fit, it calibrates as a real, unseen photo.
+
+    Returns:
+        (N,) mask of the held-out rows.
+    """
+    rng = np.random.default_rng(plan.seed + 2)
+    is_ref = np.asarray(reference, np.bool_)
+    held = np.zeros(len(row_products), np.bool_)
+    for product in np.unique(row_products[is_ref]):
+        rows = np.flatnonzero(is_ref & (row_products == product))
+        if len(rows) >= plan.hold_out_min_photos:
+            held[int(rng.choice(rows))] = True
+    return held
 
 
 def sibling(image: npt.NDArray[np.uint8], rng: np.random.Generator) -> npt.NDArray[np.uint8]:
@@ -204,18 +233,23 @@ def calibrate_index(
         return None
     view_scores, view_correct = _view_queries(images, index, projection, embed=embed, plan=plan)
     ref_scores, ref_correct = _reference_queries(index, reference_rows, plan)
-    scores, correct = view_scores + ref_scores, view_correct + ref_correct
-    if not scores:
+    inside = view_scores[0::2] + ref_scores
+    outside = view_scores[1::2]
+    if not inside or not outside:
         return None
+    weights = [(1 - plan.outside_share) / len(inside)] * len(inside)
+    weights += [plan.outside_share / len(outside)] * len(outside)
     method = (
-        f"{len(view_scores) // 2} synthetic views of catalog images and as many of mirrored, "
-        f"hue-turned look-alikes (not in the index), {len(ref_scores)} reference photos left out"
+        f"{len(view_scores) // 2} synthetic views of catalog images and {len(ref_scores)} "
+        f"held-out reference photos (in the index), {len(outside)} views of mirrored, hue-turned "
+        f"look-alikes (not in the index, weight {plan.outside_share:.0%})"
     )
     calibration = calibrate_abstention(
-        np.asarray(scores),
-        np.asarray(correct),
+        np.asarray(inside + outside),
+        np.asarray(view_correct[0::2] + ref_correct + [False] * len(outside)),
         target_precision=plan.target_precision,
         method=method,
+        weights=np.asarray(weights),
     )
     logger.info(
         "index calibration: threshold %.3f for %.0f%% precision over %d queries",

@@ -16,6 +16,7 @@ from hub.domain.answers import MAX_ANSWER_CHARS, format_cents
 
 SearchSignalKind = Literal["no_match", "out_of_stock"]
 MAX_CANDIDATES_SAID = 2
+MAX_CONFIDENCE_SAID = 0.99  # a calibration of a few hundred queries cannot promise certainty
 NOTHING_FOUND = "Not sure what this is"
 
 
@@ -62,7 +63,7 @@ def sure_answer(best: MatchFacts, confidence: float | None) -> str:
     if best.on_hand <= 0:
         text += ", none in stock here"
     if confidence is not None:
-        text += f" ({round(100 * confidence)}% sure)"
+        text += f" ({round(100 * min(confidence, MAX_CONFIDENCE_SAID))}% sure)"
     return text[:MAX_ANSWER_CHARS]
 
 
