@@ -8,8 +8,10 @@ or SIGTERM stops every child in reverse order; none outlives the supervisor.
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import signal
+import subprocess
 import sys
 import threading
 from dataclasses import dataclass
@@ -29,6 +31,8 @@ from aisle.processes import Child, ChildFailed, ChildSpec, aisle_argv
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PASSWORD_ENV = "AISLE_MQTT_PASSWORD"
+STAFF_PASSWORD_ENV = "AISLE_STAFF_PASSWORD"
+DEMO_MANAGER = "manager"
 READY_TIMEOUT_S = 60.0
 MQTT_USERNAME = "aisle"
 
@@ -130,6 +134,39 @@ def plan_children(options: StoreOptions, endpoint: BrokerEndpoint) -> list[Child
     return [_central(options), _hub(options, endpoint), glasses, _kiosk(options, endpoint)]
 
 
+def ensure_demo_manager(data_dir: Path) -> str:
+    """Creates the demo store's manager account once and returns its password.
+
+    The password is random, kept in `<data_dir>/staff-password` (mode 600) so a restarted demo
+    store keeps it, and handed to `aisle hub add-user` through the environment, never argv.
+
+    Raises:
+        subprocess.CalledProcessError: if `aisle hub add-user` fails.
+    """
+    secret_file = data_dir / "staff-password"
+    if secret_file.exists():
+        return secret_file.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    password = secrets.token_urlsafe(9)
+    argv = aisle_argv(
+        "hub",
+        "add-user",
+        "--db",
+        str(data_dir / "hub.db"),
+        "--username",
+        DEMO_MANAGER,
+        "--role",
+        "manager",
+        "--password-env",
+        STAFF_PASSWORD_ENV,
+    )
+    env = {**os.environ, STAFF_PASSWORD_ENV: password}
+    subprocess.run(argv, env=env, check=True, capture_output=True, stdin=subprocess.DEVNULL)
+    secret_file.write_text(password + "\n")
+    secret_file.chmod(0o600)
+    return password
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Returns the argument parser of `aisle store`."""
     parser = argparse.ArgumentParser(prog="aisle store", description=__doc__)
@@ -200,6 +237,11 @@ class Store:
 
     def _run_children(self, endpoint: BrokerEndpoint) -> int:
         log_dir = self.options.data_dir / "logs"
+        try:
+            password = ensure_demo_manager(self.options.data_dir)
+        except subprocess.CalledProcessError as exc:
+            print(f"aisle store: could not create the demo staff account: {exc}", file=sys.stderr)
+            return 1
         print(f"aisle store: broker {endpoint.kind} at {broker_url(endpoint)}", flush=True)
         for spec in plan_children(self.options, endpoint):
             if self.stopping.is_set():
@@ -214,7 +256,11 @@ class Store:
             where = f" (log {child.log_path})" if child.log_path else ""
             print(f"aisle store: {spec.name} started, pid {child.pid}{where}", flush=True)
             if spec.name == "hub":
-                print(f"aisle store: dashboard {hub_url(self.options)}/dashboard", flush=True)
+                print(
+                    f"aisle store: dashboard {hub_url(self.options)}/dashboard "
+                    f"(log in as {DEMO_MANAGER} / {password})",
+                    flush=True,
+                )
         return self._supervise()
 
     def _supervise(self) -> int:
