@@ -6,8 +6,9 @@ products straight through SQL (every product with one warehouse stock level and 
 entry, as central's own writes would leave it). The hub side is the real `CatalogSync` on a
 fresh hub database file with `synchronous=FULL`, pulling pages over HTTP. `full_sync_s` runs
 from an empty hub to caught up; `delta_10k_s` from the moment central holds 10,000 new price
-changes to caught up again. The same run measures the hub's apply rate alone (the pages
-already fetched) as the peer figure.
+changes to caught up again. Peers, same run, over the first `PEER_PAGES` pages: central's feed
+read alone (HTTP, no parsing) and the hub's parse-and-write alone (pages already fetched), as
+changes per second: the full sync can go no faster than the slower of the two.
 """
 
 from __future__ import annotations
@@ -29,12 +30,14 @@ import httpx
 from aisle.broker import free_port
 from central.db.connection import SqlDatabase, iso_utc
 from central.db.schema import migrate
+from contracts.catalog import ChangePage
 from contracts.gtin import gs1_check_digit
 from hub.catalog.client import CentralClient
 from hub.catalog.sync import CatalogSync
 from hub.db.connection import open_database
 
 DELTA_CHANGES = 10_000
+PEER_PAGES = 20
 INSERT_CHUNK = 50_000
 READY_TIMEOUT_S = 30.0
 STORE = "bench"
@@ -161,6 +164,31 @@ def start_central(path: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("central did not start")
 
 
+def peer_rates(base_url: str, folder: Path, page_limit: int) -> tuple[float, float]:
+    """Changes per second of central's feed read alone, and of the hub's parse-and-write alone."""
+    bodies = []
+    start_s = time.perf_counter()
+    with httpx.Client(base_url=base_url, timeout=60) as http:
+        for page in range(PEER_PAGES):
+            params = {"cursor": page * page_limit, "limit": page_limit}
+            bodies.append(http.get("/v1/changes", params=params).content)
+    read_s = time.perf_counter() - start_s
+    scratch = open_database(folder / "peer.db")
+    sync = CatalogSync(
+        CentralClient(base_url, timeout_s=60),
+        scratch,
+        clock=lambda: datetime.now(UTC),
+        page_limit=page_limit,
+    )
+    start_s = time.perf_counter()
+    for page, body in enumerate(bodies):
+        sync.apply_page(page * page_limit, ChangePage.model_validate_json(body))
+    write_s = time.perf_counter() - start_s
+    scratch.close()
+    changes = PEER_PAGES * page_limit
+    return changes / read_s, changes / write_s
+
+
 def timed_sync(sync: CatalogSync) -> tuple[float, int]:
     """Runs a sync to caught up; returns (seconds, changes applied)."""
     start_s = time.perf_counter()
@@ -183,13 +211,18 @@ def run(args: argparse.Namespace) -> dict[str, float | int | str]:
             client = CentralClient(base_url, timeout_s=60)
             hub_db = open_database(folder / "hub.db")
             sync = CatalogSync(
-                client, hub_db, clock=lambda: datetime.now(UTC), page_limit=args.page_limit
+                client,
+                hub_db,
+                clock=lambda: datetime.now(UTC),
+                page_limit=args.page_limit,
             )
             full_s, cursor = timed_sync(sync)
             delta = min(DELTA_CHANGES, args.products)
             add_price_changes(central_db, delta, args.products)
             delta_s, _ = timed_sync(sync)
             products = int(hub_db.execute("SELECT COUNT(*) FROM products").fetchone()[0])
+            pages = min(PEER_PAGES * args.page_limit, args.products)
+            read_rate, write_rate = peer_rates(base_url, folder, max(1, pages // PEER_PAGES))
         finally:
             process.terminate()
             process.wait(10)
@@ -198,6 +231,8 @@ def run(args: argparse.Namespace) -> dict[str, float | int | str]:
         "delta_10k_s": round(delta_s, 3),
         "products": products,
         "changes_per_s_full": round(cursor / full_s, 1),
+        "peer_feed_read_per_s": round(read_rate, 1),
+        "peer_hub_parse_write_per_s": round(write_rate, 1),
         "delta_changes": delta,
         "central_fill_s": round(fill_s, 1),
         "page_limit": args.page_limit,
@@ -215,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--products", type=int, default=1_000_000, help="products at central")
     parser.add_argument("--page-limit", type=int, default=1000, help="changes per page")
+
     args = parser.parse_args(argv)
     try:
         result = run(args)

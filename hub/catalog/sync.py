@@ -8,6 +8,9 @@ page fetched before another one committed cannot apply a change twice. A page wh
 not grow, or whose `next_cursor` is behind its own changes, is refused as a protocol error
 before anything of it is applied. Every attempt is recorded (success or the failure's reason),
 which is how the hub knows whether central is reachable and how fresh its copy is.
+
+The next page is fetched and prepared (parsed into rows) in a helper thread while the current
+one is written, so central builds page N+1 while the hub writes page N.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlite_utils import Database
 
 from contracts.catalog import ChangePage
 from hub.catalog.client import CentralClient
+from hub.catalog.pages import PreparedPage, check_page
 from hub.db import catalog
 from hub.db.connection import write_transaction
 from hub.errors import CatalogProtocolError, CatalogUnavailable
@@ -51,28 +55,7 @@ class SyncReport:
     as_of: datetime | None
 
 
-def check_page(cursor: int, page: ChangePage) -> None:
-    """Checks a change page asked for after `cursor` before any of it is applied.
-
-    Raises:
-        CatalogProtocolError: if the cursors do not grow strictly, a change is at or below the
-            cursor asked for, or `next_cursor` is behind the page's own changes or the cursor.
-    """
-    if page.next_cursor < cursor:
-        raise CatalogProtocolError(
-            f"change feed went backwards: asked after {cursor}, next_cursor {page.next_cursor}"
-        )
-    previous = cursor
-    for change in page.changes:
-        if change.cursor <= previous:
-            raise CatalogProtocolError(
-                f"change cursors must grow past {previous}, got {change.cursor}"
-            )
-        previous = change.cursor
-    if page.next_cursor < previous:
-        raise CatalogProtocolError(
-            f"next_cursor {page.next_cursor} is behind the page's last change {previous}"
-        )
+__all__ = ["CatalogSync", "SyncReport", "check_page"]
 
 
 class CatalogSync:
@@ -101,27 +84,21 @@ class CatalogSync:
     def run_once(self) -> SyncReport:
         """Pulls pages until central says no more changes wait.
 
-        The next page is fetched in a helper thread while the current one is applied, so
-        central prepares page N+1 while the hub writes page N; each page still commits with its
-        cursor, in order.
-
         Raises:
             CatalogUnavailable: central could not be reached (the failure is recorded).
             CatalogProtocolError: central's answer broke the contract (recorded too).
         """
         cursor = catalog.load_sync_state(self._db).cursor
         pages = applied = 0
-        page: ChangePage | None = None
+        page: PreparedPage | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-fetch") as fetcher:
-            upcoming = fetcher.submit(self._client.changes, cursor, limit=self._page_limit)
+            upcoming = fetcher.submit(self._fetch, cursor)
             while pages < MAX_PAGES_PER_RUN:
                 try:
                     page = upcoming.result()
                     if page.has_more and pages + 1 < MAX_PAGES_PER_RUN:
-                        upcoming = fetcher.submit(
-                            self._client.changes, page.next_cursor, limit=self._page_limit
-                        )
-                    applied += self.apply_page(cursor, page)
+                        upcoming = fetcher.submit(self._fetch, page.next_cursor)
+                    applied += self.apply_prepared(page)
                 except (CatalogUnavailable, CatalogProtocolError) as exc:
                     with write_transaction(self._db):
                         catalog.record_sync_failure(self._db, str(exc), self._clock())
@@ -133,6 +110,10 @@ class CatalogSync:
         caught_up = page is not None and not page.has_more
         return SyncReport(pages, applied, cursor, caught_up, None if page is None else page.as_of)
 
+    def _fetch(self, cursor: int) -> PreparedPage:
+        page = self._client.changes(cursor, limit=self._page_limit)
+        return PreparedPage.from_page(cursor, page)
+
     def apply_page(self, cursor: int, page: ChangePage) -> int:
         """Applies one page fetched after `cursor` with its cursor, in one transaction.
 
@@ -142,11 +123,18 @@ class CatalogSync:
         Raises:
             CatalogProtocolError: if the page fails `check_page` (nothing is applied).
         """
-        check_page(cursor, page)
+        return self.apply_prepared(PreparedPage.from_page(cursor, page))
+
+    def apply_prepared(self, page: PreparedPage) -> int:
+        """Applies a checked, prepared page with its cursor, in one transaction.
+
+        Returns:
+            Changes applied (those at or below the stored cursor are skipped).
+        """
         with write_transaction(self._db):
             stored = catalog.load_sync_state(self._db).cursor
             fresh = [change for change in page.changes if change.cursor > stored]
-            catalog.apply_changes(self._db, fresh, page.as_of)
+            catalog.apply_prepared(self._db, fresh)
             catalog.save_sync_progress(
                 self._db,
                 cursor=max(stored, page.next_cursor),

@@ -71,7 +71,32 @@ _UPSERT_PRODUCT = (
 _IN_CHUNK = 500
 
 
-def _product_params(product: CatalogProduct, as_of: str) -> tuple[object, ...]:
+Row = tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedChange:
+    """One change-feed entry as the rows it writes: built where the page was parsed (possibly
+    another process), applied where the database is.
+
+    Attributes:
+        cursor: the change's feed position.
+        gtin: the product.
+        version: the product snapshot's version.
+        product: the products row.
+        stock: the product's warehouse_stock rows.
+        review: the reviews row, for a review change.
+    """
+
+    cursor: int
+    gtin: str
+    version: int
+    product: Row
+    stock: tuple[Row, ...]
+    review: Row | None
+
+
+def _product_params(product: CatalogProduct, as_of: str) -> Row:
     return (
         product.gtin,
         product.name,
@@ -95,6 +120,39 @@ def _product_params(product: CatalogProduct, as_of: str) -> tuple[object, ...]:
     )
 
 
+def _review_params(review: Review, as_of: str) -> Row:
+    created = to_db_time(review.created_at)
+    return (
+        review.id,
+        review.gtin,
+        review.rating,
+        review.title,
+        review.text,
+        review.helpful_votes,
+        created,
+        as_of,
+    )
+
+
+def prepare_changes(changes: Sequence[Change], as_of: datetime) -> list[PreparedChange]:
+    """Turns change-feed entries into the rows they write (no database needed)."""
+    stamp = to_db_time(as_of)
+    return [
+        PreparedChange(
+            c.cursor,
+            c.product.gtin,
+            c.product.version,
+            _product_params(c.product, stamp),
+            tuple(
+                (c.product.gtin, lvl.warehouse, lvl.name, lvl.quantity, lvl.delivery_days, stamp)
+                for lvl in c.product.online_stock
+            ),
+            None if c.review is None else _review_params(c.review, stamp),
+        )
+        for c in changes
+    ]
+
+
 def _stored_versions(db: Database, gtins: Sequence[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(gtins), _IN_CHUNK):
@@ -107,54 +165,34 @@ def _stored_versions(db: Database, gtins: Sequence[str]) -> dict[str, int]:
     return found
 
 
-def _replace_online_stock(db: Database, products: Sequence[CatalogProduct], as_of: str) -> None:
-    db.conn.executemany("DELETE FROM warehouse_stock WHERE gtin = ?", [(p.gtin,) for p in products])
+def apply_prepared(db: Database, changes: Sequence[PreparedChange]) -> None:
+    """Writes prepared changes in order (call inside a write transaction).
+
+    A product is never moved back to an older version. Online stock is replaced from the
+    newest snapshot of each product in `changes`, when that snapshot is the stored one.
+    """
+    db.conn.executemany(_UPSERT_PRODUCT, [c.product for c in changes])
+    newest = {c.gtin: c for c in changes}
+    stored = _stored_versions(db, list(newest))
+    current = [c for gtin, c in newest.items() if stored.get(gtin) == c.version]
+    db.conn.executemany("DELETE FROM warehouse_stock WHERE gtin = ?", [(c.gtin,) for c in current])
     db.conn.executemany(
         "INSERT INTO warehouse_stock (gtin, warehouse, name, quantity, delivery_days, as_of)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            (p.gtin, lvl.warehouse, lvl.name, lvl.quantity, lvl.delivery_days, as_of)
-            for p in products
-            for lvl in p.online_stock
-        ],
+        [row for c in current for row in c.stock],
     )
-
-
-def _upsert_reviews(db: Database, reviews: Sequence[Review], as_of: str) -> None:
     db.conn.executemany(
         "INSERT INTO reviews (id, gtin, rating, title, text, helpful_votes, created_at, as_of)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
         " rating = excluded.rating, title = excluded.title, text = excluded.text,"
         " helpful_votes = excluded.helpful_votes, as_of = excluded.as_of",
-        [
-            (
-                r.id,
-                r.gtin,
-                r.rating,
-                r.title,
-                r.text,
-                r.helpful_votes,
-                to_db_time(r.created_at),
-                as_of,
-            )
-            for r in reviews
-        ],
+        [c.review for c in changes if c.review is not None],
     )
 
 
 def apply_changes(db: Database, changes: Sequence[Change], as_of: datetime) -> None:
-    """Applies change-feed entries in order: upserts each product snapshot (and review).
-
-    A product is never moved back to an older version. Online stock is replaced from the
-    newest snapshot of each product in `changes`, when that snapshot is the stored one.
-    """
-    stamp = to_db_time(as_of)
-    db.conn.executemany(_UPSERT_PRODUCT, [_product_params(c.product, stamp) for c in changes])
-    newest = {c.product.gtin: c.product for c in changes}
-    stored = _stored_versions(db, list(newest))
-    current = [p for gtin, p in newest.items() if stored.get(gtin) == p.version]
-    _replace_online_stock(db, current, stamp)
-    _upsert_reviews(db, [c.review for c in changes if c.review is not None], stamp)
+    """Applies change-feed entries in order (see `apply_prepared`)."""
+    apply_prepared(db, prepare_changes(changes, as_of))
 
 
 def apply_change(db: Database, change: Change, as_of: datetime) -> None:
