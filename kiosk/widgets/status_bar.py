@@ -36,7 +36,12 @@ class StatusBar(Vertical):
         self.watch(self.app, "lookup_status", self._show_lookup)
 
     def _show_scanner(self, text: str) -> None:
-        self.query_one("#scanner-status", Static).update(text)
+        self._show("#scanner-status", text)
 
     def _show_lookup(self, text: str) -> None:
-        self.query_one("#lookup-status", Static).update(text)
+        self._show("#lookup-status", text)
+
+    def _show(self, selector: str, text: str) -> None:
+        # A screen being removed loses its children first; the watch may fire in between.
+        for line in self.query(selector).results(Static):
+            line.update(text)
