@@ -160,7 +160,7 @@ def pick_products(count: int, catalog_path: Path = DEMO_CATALOG_PATH) -> list[Pr
     return [products[gtin] for gtin in gtins[:count]]
 
 
-def write_catalog(folder: Path, products: Sequence[Product], *, photos: int = 5) -> Path:
+def write_catalog(folder: Path, products: Sequence[Product], *, photos: int = 8) -> Path:
     """Writes `<gtin>/catalog.png` and `photos` staff photos per product (deterministic).
 
     Returns:

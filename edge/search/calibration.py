@@ -49,8 +49,9 @@ class CalibrationPlan:
         target_precision: share of accepted answers that must be right.
         outside_share: weight of the look-alike (not-in-index) queries in the calibration: the
             share of searches assumed to be about items the index does not hold.
-        views_per_image: synthetic views per sampled catalog image.
-        max_images: catalog images sampled at most (bounds build time on 100k-product indexes).
+        views: synthetic views made in all (and as many look-alike views): bounds the build
+            time whatever the catalog size (about 2 x 200 embeddings, seconds on 2 cores).
+        max_views_per_image: views of one catalog image at most (small catalogs).
         max_reference_rows: reference photos used at most.
         hold_out_min_photos: a product with at least this many reference photos lends one to
             calibration, kept out of the projection fit (`held_out_photos`).
@@ -63,8 +64,8 @@ class CalibrationPlan:
 
     target_precision: float = 0.9
     outside_share: float = 0.5
-    views_per_image: int = 2
-    max_images: int = 300
+    views: int = 200
+    max_views_per_image: int = 4
     max_reference_rows: int = 500
     hold_out_min_photos: int = 3
     seed: int = 0
@@ -168,7 +169,8 @@ def _view_queries(
     plan: CalibrationPlan,
 ) -> tuple[list[float], list[bool]]:
     rng = np.random.default_rng(plan.seed)
-    picked = rng.permutation(len(images))[: plan.max_images]
+    picked = rng.permutation(len(images))[: plan.views]
+    per_image = min(plan.max_views_per_image, max(1, plan.views // max(len(picked), 1)))
     policy = CropPolicy()
     scores: list[float] = []
     correct: list[bool] = []
@@ -178,7 +180,7 @@ def _view_queries(
         if read is None:
             continue
         pixels = np.asarray(read, np.uint8)
-        for _ in range(plan.views_per_image):
+        for _ in range(per_image):
             for shown, own in ((pixels, True), (sibling(pixels, rng), False)):
                 view = synthetic_view(shown, rng)
                 crop = centre_crop((view.shape[0], view.shape[1]), policy.centre_share).cut(view)
