@@ -33,11 +33,14 @@ class AskSettings:
         frame_wait_s: longest wait for a frame captured after the ask.
         interval_s: also search on this period (seconds); None: only when asked.
         queue_max: asks waiting at most.
+        fresh_frame_s: a frame captured at most this long before the ask is searched at once
+            (a frame interval at 5 fps): the shopper was already looking at the item.
     """
 
     frame_wait_s: float = 1.0
     interval_s: float | None = None
     queue_max: int = 4
+    fresh_frame_s: float = 0.2
 
     def __post_init__(self) -> None:
         if self.frame_wait_s <= 0 or self.queue_max < 1:
@@ -63,6 +66,7 @@ class _Ask:
     trigger: SearchTrigger
     command_id: str | None
     after_seq: int
+    asked_s: float
 
 
 class GlassesAsker:
@@ -98,7 +102,7 @@ class GlassesAsker:
         """Queues a "what is this?" about the next frame; False when the queue is full."""
         self._count("asked")
         try:
-            self._queue.put_nowait(_Ask("glasses_ask", command_id, self._view.seq))
+            self._queue.put_nowait(_Ask("glasses_ask", command_id, self._view.seq, self._clock_s()))
         except queue.Full:
             self._count("dropped")
             logger.warning("what_is_this dropped (queue full) command_id=%s", command_id)
@@ -123,14 +127,20 @@ class GlassesAsker:
             except queue.Empty:
                 item = None
             if item is None and next_interval_s is not None and self._clock_s() >= next_interval_s:
-                item = _Ask("glasses_interval", None, self._view.seq)
+                item = _Ask("glasses_interval", None, self._view.seq, self._clock_s())
                 next_interval_s = self._clock_s() + (interval_s or 0.0)
             if item is not None:
                 self._serve(item)
 
     def _serve(self, item: _Ask) -> None:
         try:
-            viewed = self._view.wait_newer(item.after_seq, self._settings.frame_wait_s)
+            viewed = self._view.newest()
+            fresh = viewed is not None and (
+                viewed.seq > item.after_seq
+                or item.asked_s - viewed.offered_s <= self._settings.fresh_frame_s
+            )
+            if not fresh:
+                viewed = self._view.wait_newer(item.after_seq, self._settings.frame_wait_s)
             if viewed is None:
                 self._count("no_frame")
                 logger.warning(

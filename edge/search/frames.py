@@ -2,13 +2,15 @@
 
 `ViewSource` wraps the agent's frame source and hands every frame it reads to a `LatestView`,
 which keeps a reference to the newest one (no copy, no encoding, nothing written, logged or
-sent). An ask waits briefly for a frame captured after it, so the answer is about what the
-shopper looks at now.
+sent). An ask uses the newest frame when it is fresh, else waits briefly for the next one, so the
+answer is about what the shopper looks at now.
 """
 
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge.core.frames import Frame
@@ -17,20 +19,29 @@ from edge.sources.base import FrameSource, SourceHealth
 
 @dataclass(frozen=True, slots=True)
 class Viewed:
-    """A frame handed out by `LatestView`, with the view's own count (`seq`, from 1)."""
+    """A frame handed out by `LatestView`.
+
+    Attributes:
+        seq: the view's own count, from 1.
+        frame: the frame (shared, not copied: do not modify it).
+        offered_s: when the capture thread offered it (the view's monotonic clock).
+    """
 
     seq: int
     frame: Frame
+    offered_s: float
 
 
 class LatestView:
     """The newest frame the agent read (thread-safe)."""
 
-    def __init__(self) -> None:
-        """Creates an empty view."""
+    def __init__(self, *, clock_s: Callable[[], float] = time.monotonic) -> None:
+        """Creates an empty view (`clock_s`: monotonic seconds, stamped on each frame)."""
         self._changed = threading.Condition()
+        self._clock_s = clock_s
         self._seq = 0
         self._frame: Frame | None = None
+        self._offered_s = 0.0
 
     @property
     def seq(self) -> int:
@@ -43,12 +54,13 @@ class LatestView:
         with self._changed:
             self._seq += 1
             self._frame = frame
+            self._offered_s = self._clock_s()
             self._changed.notify_all()
 
     def newest(self) -> Viewed | None:
         """The newest frame, or None before the first."""
         with self._changed:
-            return None if self._frame is None else Viewed(self._seq, self._frame)
+            return None if self._frame is None else Viewed(self._seq, self._frame, self._offered_s)
 
     def wait_newer(self, after_seq: int, timeout_s: float) -> Viewed | None:
         """Waits up to `timeout_s` for a frame offered after `after_seq`; None if none came."""
@@ -58,7 +70,7 @@ class LatestView:
             )
             if not ready or self._frame is None:
                 return None
-            return Viewed(self._seq, self._frame)
+            return Viewed(self._seq, self._frame, self._offered_s)
 
     def clear(self) -> None:
         """Drops the frame held (at shutdown)."""
