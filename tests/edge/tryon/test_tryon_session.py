@@ -16,6 +16,7 @@ import numpy as np
 import paho.mqtt.client as mqtt
 import pytest
 
+from aisle.broker import BrokerSpec, start_broker
 from edge.core.frames import Frame
 from edge.inference.face import FaceMeshModel
 from edge.inference.pose import MoveNetModel
@@ -140,6 +141,25 @@ def _tree(path: Path) -> set[str]:
 
 
 def test_a_session_writes_and_publishes_nothing(
+    models: TryOnModels,
+    write_opens: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    # A broker of its own: the session-wide one holds retained messages and late traffic of
+    # other tests, which a subscriber on "#" would count against this session.
+    broker = start_broker(
+        BrokerSpec(tmp_path_factory.mktemp("privacy-broker"), "privacy", "privacy-pass"),
+        kind="mosquitto",
+    )
+    try:
+        _check_session_is_private(models, write_opens, tmp_path, monkeypatch, broker.endpoint)
+    finally:
+        broker.stop()
+
+
+def _check_session_is_private(
     models: TryOnModels,
     write_opens: list[str],
     tmp_path: Path,
