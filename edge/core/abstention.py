@@ -93,6 +93,15 @@ class AbstentionCalibration:
             raise ValueError(f"not an abstention calibration: {exc}") from exc
 
 
+def _curve(
+    scores: npt.NDArray[np.float64], ranked: npt.NDArray[np.float64], precision: Any
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Score quantiles and the (monotone) precision of the queries scoring at least each."""
+    grid = np.unique(np.quantile(scores, np.linspace(0.0, 1.0, CURVE_POINTS)))
+    accepted = np.searchsorted(-ranked, -grid, side="right")  # the last of equal scores
+    return grid, np.maximum.accumulate(precision[np.maximum(accepted - 1, 0)])
+
+
 def calibrate_abstention(
     top_scores: npt.NDArray[np.floating],
     correct: npt.NDArray[np.bool_],
@@ -101,20 +110,15 @@ def calibrate_abstention(
     method: str,
     weights: npt.NDArray[np.floating] | None = None,
 ) -> AbstentionCalibration:
-    """Chooses the threshold and builds the confidence curve from scored calibration queries.
+    """The lowest top score whose accepted answers reach the target precision (weighted; above
+    every score when none does), and the confidence curve.
 
     Args:
         top_scores: (M,) best score of each calibration query.
-        correct: (M,) whether its best product was right (always False for a query whose
-            product is not in the index).
+        correct: (M,) its best product was right (never, for items not in the index).
         target_precision: share of accepted answers that must be right, in (0, 1].
         method: how the queries were made (kept with the index for the audit trail).
-        weights: (M,) positive weight of each query (e.g. to set the share of not-in-index
-            queries); None weighs them equally.
-
-    Returns:
-        The calibration: the lowest top score whose accepted answers reach the target
-        (weighted), or a threshold above every score when none does.
+        weights: (M,) positive query weights; None weighs them equally.
 
     Raises:
         ValueError: shapes disagree, no query, or the target is outside (0, 1].
@@ -131,10 +135,7 @@ def calibrate_abstention(
     precision = np.cumsum(weight[order] * right[order]) / np.cumsum(weight[order])
     reached = np.nonzero(precision >= target_precision)[0]
     threshold = ranked[reached[-1]] if len(reached) else ranked[0] + 1e-6
-    grid = np.unique(np.quantile(scores, np.linspace(0.0, 1.0, CURVE_POINTS)))
-    # precision of the queries scoring at least each grid point (the last of equal scores)
-    accepted = np.searchsorted(-ranked, -grid, side="right")
-    curve = np.maximum.accumulate(precision[np.maximum(accepted - 1, 0)])
+    grid, curve = _curve(scores, ranked, precision)
     return AbstentionCalibration(
         threshold=round(float(threshold), 6),
         target_precision=target_precision,

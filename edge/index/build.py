@@ -198,7 +198,7 @@ def build_index_file(
     features = np.stack(rows).astype(np.float32)
     products = np.asarray(row_products, np.int64)
     plan = calibration or CalibrationPlan()
-    projection, calibration_rows = _fit(features, products, reference, fit=fit, plan=plan)
+    projection, held_out = _fit(features, products, reference, fit=fit, plan=plan)
     used = projection or Projection.identity(features.shape[1])
     index = build_index(
         used.apply(features),
@@ -208,12 +208,7 @@ def build_index_file(
         dtype=dtype,
     )
     abstention = calibrate_index(
-        _catalog_images(listing),
-        index,
-        used,
-        embed=embed,
-        reference_rows=calibration_rows,
-        plan=plan,
+        _catalog_images(listing), index, used, embed=embed, reference_rows=held_out, plan=plan
     )
     meta = IndexMeta(*model, len(rows), len(skipped), abstention)
     write_index_file(out, IndexData(index, used, meta))

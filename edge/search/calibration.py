@@ -207,6 +207,33 @@ def _reference_queries(
     return scores, correct
 
 
+def _weighted(
+    views: tuple[list[float], list[bool]],
+    photos: tuple[list[float], list[bool]],
+    outside: list[float],
+    plan: CalibrationPlan,
+) -> AbstentionCalibration | None:
+    """Calibrates on in-index queries (views, held-out photos) and look-alikes, weighted so the
+    look-alikes carry `plan.outside_share` of the total."""
+    inside = views[0] + photos[0]
+    if not inside or not outside:
+        return None
+    weights = [(1 - plan.outside_share) / len(inside)] * len(inside)
+    weights += [plan.outside_share / len(outside)] * len(outside)
+    method = (
+        f"{len(views[0])} synthetic views of catalog images and {len(photos[0])} held-out "
+        f"reference photos (in the index), {len(outside)} views of mirrored, hue-turned "
+        f"look-alikes (not in the index, weight {plan.outside_share:.0%})"
+    )
+    return calibrate_abstention(
+        np.asarray(inside + outside),
+        np.asarray(views[1] + photos[1] + [False] * len(outside)),
+        target_precision=plan.target_precision,
+        method=method,
+        weights=np.asarray(weights),
+    )
+
+
 def calibrate_index(
     images: Sequence[CatalogImage],
     index: CatalogIndex,
@@ -235,24 +262,11 @@ def calibrate_index(
         return None
     view_scores, view_correct = _view_queries(images, index, projection, embed=embed, plan=plan)
     ref_scores, ref_correct = _reference_queries(index, reference_rows, plan)
-    inside = view_scores[0::2] + ref_scores
-    outside = view_scores[1::2]
-    if not inside or not outside:
+    calibration = _weighted(
+        (view_scores[0::2], view_correct[0::2]), (ref_scores, ref_correct), view_scores[1::2], plan
+    )
+    if calibration is None:
         return None
-    weights = [(1 - plan.outside_share) / len(inside)] * len(inside)
-    weights += [plan.outside_share / len(outside)] * len(outside)
-    method = (
-        f"{len(view_scores) // 2} synthetic views of catalog images and {len(ref_scores)} "
-        f"held-out reference photos (in the index), {len(outside)} views of mirrored, hue-turned "
-        f"look-alikes (not in the index, weight {plan.outside_share:.0%})"
-    )
-    calibration = calibrate_abstention(
-        np.asarray(inside + outside),
-        np.asarray(view_correct[0::2] + ref_correct + [False] * len(outside)),
-        target_precision=plan.target_precision,
-        method=method,
-        weights=np.asarray(weights),
-    )
     logger.info(
         "index calibration: threshold %.3f for %.0f%% precision over %d queries",
         calibration.threshold,

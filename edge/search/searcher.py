@@ -113,15 +113,8 @@ class PhotoSearcher:
         trigger: SearchTrigger = "kiosk_snap",
         command_id: str | None = None,
     ) -> PhotoSearchResult:
-        """Searches one frame.
-
-        Args:
-            image_bgr: (H, W, 3) uint8 BGR frame (read only, not kept).
-            trigger: what asked for the search.
-            command_id: the command that asked, if any.
-
-        Returns:
-            The result (also handed to `on_result`).
+        """Searches one (H, W, 3) uint8 BGR frame (read only, not kept); the result also goes
+        to `on_result`. `trigger` and `command_id` say what asked for it.
 
         Raises:
             SearchUnavailable: no index yet, or the index was built with another model.

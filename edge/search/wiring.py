@@ -114,15 +114,20 @@ def build_search_side(
         models[detector.model.name] = detector.model.entry.version
     if config.profile != "glasses" or not (section.ask_on_command or section.ask_interval_s):
         return SearchSide(searcher, sink, models=models)
+    return _glasses_side(config, section, SearchSide(searcher, sink, models=models), login)
+
+
+def _glasses_side(
+    config: DeviceConfig, section: PhotoSearchConfig, side: SearchSide, login: BrokerLogin
+) -> SearchSide:
+    """Adds the latest-frame view, the asker and (for commands) the cmd-topic listener."""
+    assert side.searcher is not None  # built by the caller
     view = LatestView()
-    asker = GlassesAsker(
-        searcher,
-        view,
-        AskSettings(frame_wait_s=section.frame_wait_s, interval_s=section.ask_interval_s),
-    )
+    settings = AskSettings(frame_wait_s=section.frame_wait_s, interval_s=section.ask_interval_s)
+    asker = GlassesAsker(side.searcher, view, settings)
     listener = None
     if section.ask_on_command:
         listener = CommandListener(
             login, store_id=config.store_id, device_id=config.device_id, handler=_on_command(asker)
         )
-    return SearchSide(searcher, sink, view, asker, listener, models=models)
+    return SearchSide(side.searcher, side.sink, view, asker, listener, models=side.models)
