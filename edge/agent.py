@@ -25,8 +25,9 @@ from edge.config import DeviceConfig, broker_password
 from edge.core.barcode import ConsensusConfig, ScanConsensus
 from edge.errors import EdgeError
 from edge.index.active import ActiveIndex
-from edge.index.receiver import BrokerLogin, IndexReceiver
+from edge.index.receiver import IndexReceiver
 from edge.index.transfer import IndexTransfer, TransferSettings, load_installed
+from edge.mqtt_clients import BrokerLogin
 from edge.outbox.publisher import OutboxPublisher, PublisherSettings, PublisherStats
 from edge.outbox.store import OutboxStats, OutboxStore
 from edge.pipeline import FrameQueue, FrameScanner, PipelineStats, ScanPipeline

@@ -14,15 +14,12 @@ from __future__ import annotations
 
 import logging
 import queue
-import ssl
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from contracts.errors import ContractError
@@ -36,6 +33,7 @@ from contracts.index import (
     request_topic,
 )
 from edge.index.transfer import IndexTransfer, TransferStats
+from edge.mqtt_clients import BrokerLogin, new_client
 
 logger = logging.getLogger(__name__)
 
@@ -50,24 +48,6 @@ CLIENT_SUFFIX = "-idx"
 def receiver_client_id(device_id: str) -> str:
     """`<device>-idx`, cut so it stays within the 64 characters every broker accepts."""
     return device_id[: 64 - len(CLIENT_SUFFIX)] + CLIENT_SUFFIX
-
-
-@dataclass(frozen=True, slots=True)
-class BrokerLogin:
-    """Where the broker is and how the receiver logs in."""
-
-    host: str
-    port: int
-    username: str
-    password: str
-    tls: bool = False
-    tls_ca_path: Path | None = None
-    keepalive_s: int = 30
-    reconnect_min_s: float = 0.5
-    reconnect_max_s: float = 30.0
-
-    def __repr__(self) -> str:
-        return f"BrokerLogin({self.username}@{self.host}:{self.port}, tls={self.tls})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,20 +90,7 @@ class IndexReceiver:
         self._client = self._make_client(receiver_client_id(device_id))
 
     def _make_client(self, client_id: str) -> mqtt.Client:
-        login = self._login
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=True,
-            protocol=mqtt.MQTTv311,
-        )
-        client.username_pw_set(login.username, login.password)
-        if login.tls:
-            ca = None if login.tls_ca_path is None else str(login.tls_ca_path)
-            client.tls_set(ca_certs=ca, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-        client.reconnect_delay_set(
-            max(1, round(login.reconnect_min_s)), max(1, round(login.reconnect_max_s))
-        )
+        client = new_client(self._login, client_id)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message

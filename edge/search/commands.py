@@ -10,20 +10,18 @@ thread parses each message and hands the `DeviceCommand` to the handler, which m
 from __future__ import annotations
 
 import logging
-import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from contracts.errors import ContractError
 from contracts.payloads import DeviceCommand, parse_command
 from contracts.topics import cmd_topic
-from edge.index.receiver import BrokerLogin
+from edge.mqtt_clients import BrokerLogin, new_client
 
 logger = logging.getLogger(__name__)
 
@@ -76,20 +74,7 @@ class CommandListener:
         self._client = self._make_client(command_client_id(device_id))
 
     def _make_client(self, client_id: str) -> mqtt.Client:
-        login = self._login
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=client_id,
-            clean_session=True,
-            protocol=mqtt.MQTTv311,
-        )
-        client.username_pw_set(login.username, login.password)
-        if login.tls:
-            ca = None if login.tls_ca_path is None else str(login.tls_ca_path)
-            client.tls_set(ca_certs=ca, tls_version=ssl.PROTOCOL_TLS_CLIENT)
-        client.reconnect_delay_set(
-            max(1, round(login.reconnect_min_s)), max(1, round(login.reconnect_max_s))
-        )
+        client = new_client(self._login, client_id)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message

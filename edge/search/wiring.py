@@ -16,10 +16,10 @@ from contracts.payloads import DeviceCommand
 from edge.config import DeviceConfig, PhotoSearchConfig
 from edge.errors import EdgeError
 from edge.index.active import ActiveIndex
-from edge.index.receiver import BrokerLogin
 from edge.inference.detector import ObjectDetector
 from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
+from edge.mqtt_clients import BrokerLogin
 from edge.outbox.store import OutboxStore
 from edge.search.asker import AskSettings, GlassesAsker
 from edge.search.commands import CommandListener

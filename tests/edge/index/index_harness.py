@@ -22,8 +22,9 @@ from edge.core.projection import Projection
 from edge.core.search import build_index
 from edge.index.active import ActiveIndex
 from edge.index.file import IndexData, IndexMeta, write_index_file
-from edge.index.receiver import BrokerLogin, IndexReceiver
+from edge.index.receiver import IndexReceiver
 from edge.index.transfer import IndexTransfer, TransferSettings
+from edge.mqtt_clients import BrokerLogin
 from hub.config import BrokerAddress
 from hub.index.publisher import IndexPublisher
 from hub.index.versions import BuiltIndex, IndexVersions, describe_file

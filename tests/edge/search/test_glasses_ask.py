@@ -21,9 +21,9 @@ from edge.core.projection import Projection, normalise
 from edge.core.search import build_index
 from edge.index.active import ActiveIndex, LoadedIndex
 from edge.index.file import IndexData, IndexMeta
-from edge.index.receiver import BrokerLogin
 from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
+from edge.mqtt_clients import BrokerLogin
 from edge.search.asker import AskSettings, AskStats, GlassesAsker
 from edge.search.commands import CommandListener
 from edge.search.frames import LatestView
