@@ -14,6 +14,7 @@ import logging
 import os
 import queue
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from tryon_harness import (
     wait_until,
 )
 
-from aisle.broker import BrokerEndpoint
+from aisle.broker import BrokerEndpoint, BrokerSpec, start_broker
 from aisle.frame_tap import LatestFrame
 from aisle.kiosk_runner import AgentHost
 from aisle.kiosk_tryon import EdgeTryOn, scan_assets
@@ -139,25 +140,39 @@ async def run_session(app: Any, tryon: EdgeTryOn) -> None:
         await wait_until(pilot, lambda: not tryon.active, "session ended")
 
 
+@pytest.fixture
+def private_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[BrokerEndpoint]:
+    """A broker of this test's own: the session-wide one holds other tests' retained messages,
+    which the recorder on `aisle/#` would count against the try-on session."""
+    broker = start_broker(
+        BrokerSpec(tmp_path_factory.mktemp("privacy-broker"), "privacy", "privacy-pass"),
+        kind="mosquitto",
+    )
+    try:
+        yield broker.endpoint
+    finally:
+        broker.stop()
+
+
 async def test_a_try_on_session_publishes_writes_and_logs_no_picture(
-    mqtt_broker: BrokerEndpoint,
+    private_broker: BrokerEndpoint,
     tryon_models: TryOnModels,
     person_replays: dict[str, Path],
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    monkeypatch.setenv(PASSWORD_ENV, mqtt_broker.password)
+    monkeypatch.setenv(PASSWORD_ENV, private_broker.password)
     workdir, tempdir, device_dir = tmp_path / "cwd", tmp_path / "tmp", tmp_path / "device"
     for folder in (workdir, tempdir, device_dir):
         folder.mkdir()
     monkeypatch.chdir(workdir)
     monkeypatch.setenv("TMPDIR", str(tempdir))
-    config = device_config(mqtt_broker, person_replays["person"], device_dir / "outbox.sqlite")
+    config = device_config(private_broker, person_replays["person"], device_dir / "outbox.sqlite")
     frames = LatestFrame()
     host = AgentHost(config, [config.source], os.environ, frames)
     tryon = EdgeTryOn(tryon_models, scan_assets(TRYON_FIXTURES), frames)
-    recorder = Recorder(mqtt_broker)
+    recorder = Recorder(private_broker)
     host.start()
     try:
         recorder.wait_for_state()  # the agent publishes and the recorder hears it
