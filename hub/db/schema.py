@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
 
+from hub.db.api_tokens import ACCESS_AND_PRICE_TABLES
 from hub.db.dashboard_schema import DASHBOARD_INDEXES, STAFF_TABLES
 from hub.db.search_signals import SEARCH_SIGNAL_TABLES
 
@@ -395,6 +396,11 @@ def _m0008_dashboard_indexes(db: Database) -> None:
 @migrations(name="0009_search_signals")
 def _m0009_search_signals(db: Database) -> None:
     _run(db, SEARCH_SIGNAL_TABLES)
+
+
+@migrations(name="0010_api_tokens_prices")
+def _m0010_api_tokens_prices(db: Database) -> None:
+    _run(db, ACCESS_AND_PRICE_TABLES)
 
 
 def migrate(db: Database) -> list[str]:
