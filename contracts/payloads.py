@@ -19,6 +19,7 @@ from contracts.gtin import is_valid_gtin
 Symbology = Literal["ean13", "ean8", "upca", "upce", "code128", "gs1_128", "qr", "datamatrix"]
 DeviceProfile = Literal["kiosk", "glasses", "pos"]
 DeviceStatus = Literal["online", "offline", "degraded"]
+MAX_RESEND_SPAN = 10_000  # most seqs one resend command may ask for
 
 
 class WireModel(BaseModel):
@@ -69,6 +70,9 @@ class DeviceState(WireModel):
         outbox_depth: events waiting in the device outbox.
         models: model name -> version the device runs.
         index_version: photo-search index version the device runs, if any.
+        delivered_seq: every event of the device up to this seq has been acknowledged by the
+            broker (or dropped by the outbox budget); the hub opens a seq gap for what it has
+            not received up to here (a broker that forgot events after acknowledging them).
     """
 
     v: int = 1
@@ -81,6 +85,7 @@ class DeviceState(WireModel):
     outbox_depth: int = Field(default=0, ge=0)
     models: dict[str, str] = Field(default_factory=dict)
     index_version: str | None = None
+    delivered_seq: int | None = Field(default=None, ge=0)
 
 
 class Answer(WireModel):
@@ -243,12 +248,51 @@ class DeviceCommand(WireModel):
     Attributes:
         v: schema version of the command document.
         id: id of this command (a ULID made by the sender); echoed by what it causes.
-        command: what to do: `what_is_this` (glasses: search the current view, then answer).
+        command: what to do: `what_is_this` (glasses: search the current view, then answer) or
+            `resend` (publish the stored events `from_seq..to_seq` again, same ids; what the
+            device no longer holds it reports in a `seq_unavailable` event).
+        from_seq: first seq to resend (`resend` only).
+        to_seq: last seq to resend, included (`resend` only; at most `MAX_RESEND_SPAN` seqs).
     """
 
     v: int = 1
     id: str = Field(min_length=1, max_length=64)
-    command: Literal["what_is_this"]
+    command: Literal["what_is_this", "resend"]
+    from_seq: int | None = Field(default=None, ge=1)
+    to_seq: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _resend_range(self) -> DeviceCommand:
+        if self.command != "resend":
+            return self
+        if self.from_seq is None or self.to_seq is None:
+            raise ValueError("resend needs from_seq and to_seq")
+        if not 0 <= self.to_seq - self.from_seq < MAX_RESEND_SPAN:
+            raise ValueError(f"resend needs from_seq <= to_seq, at most {MAX_RESEND_SPAN} seqs")
+        return self
+
+
+class SeqUnavailablePayload(WireModel):
+    """Seqs a device was asked to resend but no longer holds (type `seq_unavailable`).
+
+    Attributes:
+        from_seq: first seq of the range, included.
+        to_seq: last seq of the range, included.
+        reason: `pruned` (delivered and later pruned from the sent archive, or dropped by the
+            outbox budget) or `never_allocated` (above the device's last seq).
+        command_id: the `resend` command that asked.
+    """
+
+    from_seq: int = Field(ge=1)
+    to_seq: int = Field(ge=1)
+    reason: Literal["pruned", "never_allocated"]
+    command_id: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SeqUnavailablePayload:
+        if self.from_seq > self.to_seq:
+            raise ValueError("from_seq must be <= to_seq")
+        return self
 
 
 def parse_command(raw: bytes) -> DeviceCommand:
@@ -268,6 +312,7 @@ PAYLOAD_MODELS: dict[str, type[WireModel]] = {
     "sale": SalePayload,
     "stock": StockPayload,
     "search": SearchPayload,
+    "seq_unavailable": SeqUnavailablePayload,
 }
 
 
