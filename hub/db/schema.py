@@ -17,6 +17,7 @@ from sqlite_utils import Database, Migrations
 from hub.db.api_tokens import ACCESS_AND_PRICE_TABLES
 from hub.db.dashboard_schema import DASHBOARD_INDEXES, STAFF_TABLES
 from hub.db.search_signals import SEARCH_SIGNAL_TABLES
+from hub.db.seq_losses import SEQ_LOSS_TABLES
 
 MIGRATION_SET = "hub"
 migrations = Migrations(MIGRATION_SET)
@@ -401,6 +402,11 @@ def _m0009_search_signals(db: Database) -> None:
 @migrations(name="0010_api_tokens_prices")
 def _m0010_api_tokens_prices(db: Database) -> None:
     _run(db, ACCESS_AND_PRICE_TABLES)
+
+
+@migrations(name="0012_seq_losses")
+def _m0012_seq_losses(db: Database) -> None:
+    _run(db, SEQ_LOSS_TABLES)
 
 
 def migrate(db: Database) -> list[str]:
