@@ -5,25 +5,40 @@ code). It prints one JSON line (`BuildSummary`) on stdout; errors go to stderr w
 (bad input) or 3 (model unavailable).
 
     python -m edge.indexer --images LIST.json|DIR --out index.npz \
-        [--models models/manifest.json] [--model efficientnet_lite0_int8] [--dtype int8]
+        [--models models/manifest.json] [--model efficientnet_lite0_int8] [--dtype int8] \
+        [--texts TEXTS.json [--text-cache CACHE.npz] [--text-model all_minilm_l6_v2_int8]]
+
+With `--texts` the file also carries one MiniLM row per product for text search
+(`edge/index/text_rows.py`); the summary then has `texts`, `text_embedded` and `text_cached`.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from edge.errors import EdgeError
 from edge.index.build import build_index_file, read_image_list, summary_json
+from edge.index.file import read_index_file, write_index_file
+from edge.index.text_rows import (
+    TextVectorCache,
+    embed_text_rows,
+    read_text_list,
+    text_cache_keys,
+)
 from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
+from edge.inference.text_embedder import TextEmbedder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODELS = REPO_ROOT / "models" / "manifest.json"
 DEFAULT_MODEL = "efficientnet_lite0_int8"
+DEFAULT_TEXT_MODEL = "all_minilm_l6_v2_int8"
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_NO_MODEL = 3
@@ -38,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", default=DEFAULT_MODEL, help="embedding model name")
     parser.add_argument("--dtype", choices=("int8", "float16", "float32"), default="int8")
     parser.add_argument("--no-projection", action="store_true", help="never fit a projection")
+    parser.add_argument("--texts", type=Path, help="product text list JSON: add text rows")
+    parser.add_argument("--text-cache", type=Path, help="text embeddings kept between builds")
+    parser.add_argument("--text-model", default=DEFAULT_TEXT_MODEL, help="text model name")
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ...")
     return parser
 
@@ -68,8 +86,41 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"edge.indexer: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(summary_json(summary))
+    fields = json.loads(summary_json(summary))
+    if args.texts is not None:
+        try:
+            fields |= add_text_rows(args)
+        except ValueError as exc:
+            print(f"edge.indexer: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except EdgeError as exc:
+            print(f"edge.indexer: model {args.text_model}: {exc}", file=sys.stderr)
+            return EXIT_NO_MODEL
+    print(json.dumps(fields))
     return EXIT_OK
+
+
+def add_text_rows(args: argparse.Namespace) -> dict[str, int]:
+    """Embeds the product texts of `args.texts` into the index file just written.
+
+    Returns:
+        Summary fields: texts (rows), text_embedded (new embeddings), text_cached (reused).
+
+    Raises:
+        ValueError: the text list is invalid.
+        EdgeError: the text model cannot be loaded.
+    """
+    listing = read_text_list(args.texts)
+    embedder = TextEmbedder.from_model(load_model(args.models, args.text_model))
+    model = (embedder.model.name, embedder.model.entry.sha256)
+    cache = TextVectorCache(args.text_cache)
+    rows = embed_text_rows(
+        listing, embed=embedder.embed, model=model, cache=cache, dtype=args.dtype
+    )
+    cache.save(keep=text_cache_keys(listing, model[1]))
+    data = read_index_file(args.out)
+    write_index_file(args.out, replace(data, texts=rows))
+    return {"texts": rows.count, "text_embedded": cache.misses, "text_cached": cache.hits}
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ An uncompressed numpy `.npz` (read with `allow_pickle=False`, so a file can carr
     proj_mean     (D,) float32                       projection centre (see edge/core/projection)
     proj_matrix   (D, d) float32                     projection matrix
     meta_json     (M,) uint8                         UTF-8 JSON `IndexMeta`
+    text_*        optional: one MiniLM row per product for text search (edge/index/text_rows.py)
 
 The hub never reads it: it ships the bytes; the edge indexer writes it and the device loads it.
 """
@@ -20,12 +21,14 @@ import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from edge.core.abstention import AbstentionCalibration
 from edge.core.projection import Projection
 from edge.core.search import CatalogIndex
+from edge.index.text_rows import TEXT_ARRAYS, TextRows, rows_from_arrays, text_arrays
 
 FILE_FORMAT = "aisle-index-npz-1"
 _ARRAYS = (
@@ -66,11 +69,15 @@ class IndexMeta:
 
 @dataclass(frozen=True, slots=True)
 class IndexData:
-    """A loaded index: the search matrix, the projection its queries need, and its meta."""
+    """A loaded index: the search matrix, the projection its queries need, and its meta.
+
+    `texts` holds the text-search rows (None in files built without product texts).
+    """
 
     index: CatalogIndex
     projection: Projection
     meta: IndexMeta
+    texts: TextRows | None = None
 
 
 def write_index_file(path: Path, data: IndexData) -> None:
@@ -86,9 +93,11 @@ def write_index_file(path: Path, data: IndexData) -> None:
     if data.meta.abstention is not None:
         fields["abstention"] = data.meta.abstention.to_json()
     meta = json.dumps(fields).encode()
+    texts: dict[str, Any] = {} if data.texts is None else text_arrays(data.texts)
     with path.open("wb") as handle:
         np.savez(
             handle,
+            **texts,
             codes=index.codes,
             scales=index.scales,
             row_products=index.row_products,
@@ -139,6 +148,10 @@ def read_index_file(path: Path) -> IndexData:
             if missing:
                 raise IndexFileError(f"{path.name} lacks arrays {missing}")
             arrays = {name: archive[name] for name in _ARRAYS}
+            texts = [name for name in TEXT_ARRAYS if name in archive.files]
+            if texts and len(texts) != len(TEXT_ARRAYS):
+                raise IndexFileError(f"{path.name} has only some text arrays: {texts}")
+            arrays |= {name: archive[name] for name in texts}
     except (OSError, zipfile.BadZipFile, ValueError) as exc:
         if isinstance(exc, IndexFileError):
             raise
@@ -155,10 +168,11 @@ def read_index_file(path: Path) -> IndexData:
             mean=arrays["proj_mean"].astype(np.float32),
             matrix=arrays["proj_matrix"].astype(np.float32),
         )
+        text_rows = rows_from_arrays(arrays) if "text_codes" in arrays else None
     except ValueError as exc:
         raise IndexFileError(f"{path.name}: {exc}") from exc
     if projection.matrix.shape[1] != index.dim:
         raise IndexFileError(
             f"{path.name}: projection gives {projection.matrix.shape[1]}-d, rows are {index.dim}-d"
         )
-    return IndexData(index, projection, _meta(arrays["meta_json"].tobytes()))
+    return IndexData(index, projection, _meta(arrays["meta_json"].tobytes()), text_rows)
