@@ -2,10 +2,12 @@
 
 Steps: read every product of the hub's catalog copy (with its store on-hand), fetch each catalog
 image from central into a cache (`images/<gtin>-<sha of its URL>.img`), add the staff reference
-photos, write the image list, run the edge indexer as a child process (`python -m edge.indexer`;
+photos, write the image list and every product's searchable text (name, brand, category,
+description, price, ages), run the edge indexer as a child process (`python -m edge.indexer`;
 the hub never imports edge code), hash the file whole and per chunk, and install it as a new
 version (a ULID). A product whose image cannot be fetched is indexed from its photos only, or left
-out; the build reports how many.
+out; the build reports how many. Text rows cover every product, with or without images; the
+indexer keeps their embeddings in `text-cache.npz` so a build re-embeds only changed texts.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from contracts.ids import new_ulid
 from contracts.index import DEFAULT_CHUNK_BYTES, IndexManifest
 from hub.db.cards import image_url
 from hub.db.index import IndexProduct, index_products
+from hub.db.index_texts import index_texts
 from hub.errors import HubError
 from hub.index.photos import ReferencePhotos
 from hub.index.versions import BuiltIndex, IndexVersions, describe_file
@@ -55,6 +58,7 @@ class BuildConfig:
         chunk_bytes: chunk size of the published file.
         timeout_s: longest an indexer run may take.
         http_timeout_s: timeout of one image download.
+        texts: also ship one MiniLM row per product's text (kiosk text search).
     """
 
     store_id: str
@@ -65,6 +69,7 @@ class BuildConfig:
     chunk_bytes: int = DEFAULT_CHUNK_BYTES
     timeout_s: float = 3600.0
     http_timeout_s: float = 10.0
+    texts: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +83,8 @@ class BuildReport:
         reference_photos: staff photos used.
         missing_images: products whose catalog image could not be fetched.
         skipped: images the indexer could not read.
+        texts: text rows shipped (0 without texts).
+        texts_embedded: of those, texts embedded anew (the others were unchanged).
     """
 
     manifest: IndexManifest
@@ -86,6 +93,8 @@ class BuildReport:
     reference_photos: int
     missing_images: int
     skipped: tuple[str, ...]
+    texts: int = 0
+    texts_embedded: int = 0
 
 
 class IndexBuilder:
@@ -123,7 +132,7 @@ class IndexBuilder:
             listing = self._image_list(products, catalog, photos)
             if not listing:
                 raise IndexBuildFailed("no product has a catalog image or a reference photo")
-            built, skipped = self._run_indexer(listing)
+            built, skipped, texts = self._run_indexer(listing)
             manifest = describe_file(
                 self._work / "index.npz",
                 built,
@@ -133,7 +142,12 @@ class IndexBuilder:
                 chunk_bytes=self._config.chunk_bytes,
             )
             self._versions.install(self._work / "index.npz", manifest)
-        logger.info("index %s built: %d rows", manifest.version, manifest.count)
+        logger.info(
+            "index %s built: %d rows, %d text rows (%d embedded anew)",
+            manifest.version,
+            manifest.count,
+            *texts,
+        )
         return BuildReport(
             manifest,
             len(products),
@@ -141,6 +155,7 @@ class IndexBuilder:
             sum(len(p) for gtin, p in photos.items()),
             len(products) - len(catalog),
             skipped,
+            *texts,
         )
 
     def _fetch_catalog_images(self, products: list[IndexProduct]) -> dict[str, Path]:
@@ -187,12 +202,36 @@ class IndexBuilder:
                 )
         return listing
 
-    def _run_indexer(self, listing: list[dict[str, object]]) -> tuple[BuiltIndex, tuple[str, ...]]:
+    def _text_args(self) -> list[str]:
+        if not self._config.texts:
+            return []
+        listing = [
+            {
+                "gtin": t.gtin,
+                "text": t.text,
+                "price_cents": t.price_cents,
+                "age_min_months": t.age_min_months,
+                "age_max_months": t.age_max_months,
+                "in_stock": t.in_stock,
+            }
+            for t in index_texts(self._db)
+        ]
+        if not listing:
+            return []
+        path = self._work / "texts.json"
+        path.write_text(json.dumps({"products": listing}), encoding="utf-8")
+        cache = self._versions.folder / "text-cache.npz"
+        return ["--texts", str(path), "--text-cache", str(cache)]
+
+    def _run_indexer(
+        self, listing: list[dict[str, object]]
+    ) -> tuple[BuiltIndex, tuple[str, ...], tuple[int, int]]:
         self._work.mkdir(parents=True, exist_ok=True)
         list_path = self._work / "images.json"
         list_path.write_text(json.dumps({"products": listing}), encoding="utf-8")
         command = [sys.executable, "-m", INDEXER_MODULE, "--images", str(list_path)]
         command += ["--out", str(self._work / "index.npz"), "--dtype", self._config.dtype]
+        command += self._text_args()
         if self._config.models_manifest is not None:
             command += ["--models", str(self._config.models_manifest)]
         if self._config.model_name is not None:
@@ -206,7 +245,18 @@ class IndexBuilder:
         if done.returncode != 0:
             tail = done.stderr[-STDERR_TAIL_CHARS:].strip()
             raise IndexBuildFailed(f"indexer exited with {done.returncode}: {tail}")
-        return parse_summary(done.stdout)
+        built, skipped = parse_summary(done.stdout)
+        return built, skipped, parse_text_summary(done.stdout)
+
+
+def parse_text_summary(stdout: str) -> tuple[int, int]:
+    """(text rows, texts embedded anew) from the indexer's summary; (0, 0) without texts."""
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    try:
+        data = json.loads(lines[-1])
+        return int(data.get("texts", 0)), int(data.get("text_embedded", 0))
+    except (IndexError, json.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return 0, 0
 
 
 def parse_summary(stdout: str) -> tuple[BuiltIndex, tuple[str, ...]]:
