@@ -28,10 +28,12 @@ from aisle.broker import (
     start_broker,
 )
 from aisle.processes import Child, ChildFailed, ChildSpec, aisle_argv
+from hub.token_admin import ensure_token_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 PASSWORD_ENV = "AISLE_MQTT_PASSWORD"
 STAFF_PASSWORD_ENV = "AISLE_STAFF_PASSWORD"
+HUB_TOKEN_ENV = "AISLE_HUB_TOKEN"
 DEMO_MANAGER = "manager"
 READY_TIMEOUT_S = 60.0
 MQTT_USERNAME = "aisle"
@@ -98,8 +100,10 @@ def _device_args(options: StoreOptions, endpoint: BrokerEndpoint, config: Path) 
     return _options(config=str(config), broker_url=broker_url(endpoint), outbox=str(outbox))
 
 
-def _kiosk(options: StoreOptions, endpoint: BrokerEndpoint) -> ChildSpec:
+def _kiosk(options: StoreOptions, endpoint: BrokerEndpoint, hub_token: str) -> ChildSpec:
     env = {PASSWORD_ENV: endpoint.password}
+    if hub_token:
+        env[HUB_TOKEN_ENV] = hub_token
     device_args = _device_args(options, endpoint, options.kiosk_config)
     if options.headless:
         return ChildSpec("kiosk-edge", aisle_argv("edge", *device_args), env=env)
@@ -118,12 +122,15 @@ def hub_url(options: StoreOptions) -> str:
     return f"http://127.0.0.1:{options.hub_port}"
 
 
-def plan_children(options: StoreOptions, endpoint: BrokerEndpoint) -> list[ChildSpec]:
+def plan_children(
+    options: StoreOptions, endpoint: BrokerEndpoint, hub_token: str = ""
+) -> list[ChildSpec]:
     """Lists the store's processes after the broker, in start order (pure).
 
     Args:
         options: the store's command-line options.
         endpoint: the running broker.
+        hub_token: the kiosk's hub API token, passed to it in `AISLE_HUB_TOKEN`.
 
     Returns:
         Central, hub, glasses agent, then the kiosk (UI in the foreground, or headless agent).
@@ -131,7 +138,8 @@ def plan_children(options: StoreOptions, endpoint: BrokerEndpoint) -> list[Child
     glasses_args = _device_args(options, endpoint, options.glasses_config)
     env = {PASSWORD_ENV: endpoint.password}
     glasses = ChildSpec("glasses", aisle_argv("edge", *glasses_args), env=env)
-    return [_central(options), _hub(options, endpoint), glasses, _kiosk(options, endpoint)]
+    kiosk = _kiosk(options, endpoint, hub_token)
+    return [_central(options), _hub(options, endpoint), glasses, kiosk]
 
 
 def ensure_demo_manager(data_dir: Path) -> str:
@@ -165,6 +173,17 @@ def ensure_demo_manager(data_dir: Path) -> str:
     secret_file.write_text(password + "\n")
     secret_file.chmod(0o600)
     return password
+
+
+def ensure_kiosk_token(options: StoreOptions) -> str:
+    """The kiosk's hub API token, kept in `<data_dir>/<kiosk>-hub-token` (mode 600).
+
+    Issued once with role `kiosk` for the device named by the kiosk config's file name; reissued
+    when the kept one was revoked or the database was replaced.
+    """
+    device = options.kiosk_config.stem
+    token_file = options.data_dir / f"{device}-hub-token"
+    return ensure_token_file(options.data_dir / "hub.db", token_file, device=device, role="kiosk")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -242,8 +261,9 @@ class Store:
         except subprocess.CalledProcessError as exc:
             print(f"aisle store: could not create the demo staff account: {exc}", file=sys.stderr)
             return 1
+        hub_token = ensure_kiosk_token(self.options)
         print(f"aisle store: broker {endpoint.kind} at {broker_url(endpoint)}", flush=True)
-        for spec in plan_children(self.options, endpoint):
+        for spec in plan_children(self.options, endpoint, hub_token):
             if self.stopping.is_set():
                 return 0
             child = Child(spec, log_dir=log_dir)

@@ -50,8 +50,14 @@ from hub.pickup.sweeper import ReservationSweeper
 from hub.reconcile.runner import Reconciler
 from hub.staff_admin import add_user_main
 from hub.stock.seed import apply_stock_seed, load_stock_seed
+from hub.token_admin import add_token_main, revoke_token_main
 
 logger = logging.getLogger("hub")
+ADMIN_COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
+    "add-user": add_user_main,
+    "add-token": add_token_main,
+    "revoke-token": revoke_token_main,
+}
 
 GRACEFUL_SHUTDOWN_S = 2
 EXIT_OK = 0
@@ -356,7 +362,7 @@ def run_hub(settings: HubSettings, broker: BrokerAddress) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs `aisle hub`.
 
-    `aisle hub add-user ...` creates a staff account instead (see `hub.staff_admin`).
+    `aisle hub add-user|add-token|revoke-token ...` run an `ADMIN_COMMANDS` entry instead.
 
     Args:
         argv: arguments after `aisle hub`; defaults to `sys.argv[1:]`.
@@ -365,8 +371,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         0 after a clean stop, 2 for bad configuration or seed input.
     """
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["add-user"]:
-        return add_user_main(arguments[1:])
+    admin = ADMIN_COMMANDS.get(arguments[0]) if arguments else None
+    if admin is not None:
+        return admin(arguments[1:])
     args = build_parser().parse_args(arguments)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -92,10 +92,10 @@ def build_app(
         features: try-on and search ports (the runner builds them on its edge agent's camera).
 
     Raises:
-        ConfigError: the broker password variable is not set.
+        ConfigError: the broker password variable or the hub API token is not set.
     """
     feed = ScanFeed.from_settings(settings, environ) if scanner else None
-    hub = HubClient.from_settings(settings)
+    hub = HubClient.from_settings(settings, environ)
     return KioskApp(hub, feed, settings, on_switch_source=on_switch_source, features=features)
 
 

@@ -2,13 +2,15 @@
 
 Settings are loaded once in `__main__` (or by the runner that composes the kiosk) and passed down.
 Secrets never sit in the settings: the broker password is read from the environment variable
-that `broker_password_env` names.
+that `broker_password_env` names, and the hub API token from the file `hub_token_file` or the
+environment variable `hub_token_env` names (`aisle hub add-token --role kiosk` makes one).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 from urllib.parse import unquote, urlsplit
 
@@ -65,6 +67,14 @@ class KioskSettings(BaseModel):
         default="AISLE_BROKER_PASSWORD",
         description="name of the environment variable that holds the broker password",
     )
+    hub_token_file: Path | None = Field(
+        default=None,
+        description="file holding this kiosk's hub API token (aisle hub add-token --token-file)",
+    )
+    hub_token_env: str = Field(
+        default="AISLE_HUB_TOKEN",
+        description="environment variable holding the hub API token when no file is set",
+    )
     request_timeout_s: float = Field(
         default=2.0, gt=0, le=60, description="timeout of one HTTP request to the hub, seconds"
     )
@@ -100,6 +110,30 @@ class KioskSettings(BaseModel):
             )
         _ = parts.port  # raises ValueError on a port that is not a number in range
         return value
+
+    def hub_token(self, environ: Mapping[str, str]) -> str:
+        """The kiosk's hub API token: from `hub_token_file` if set, else from `hub_token_env`.
+
+        Raises:
+            ConfigError: the file cannot be read or is empty, or no token is configured.
+        """
+        if self.hub_token_file is not None:
+            try:
+                token = self.hub_token_file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"hub_token_file {self.hub_token_file} cannot be read: {exc.strerror}"
+                ) from exc
+            if not token:
+                raise ConfigError(f"hub_token_file {self.hub_token_file} is empty")
+            return token
+        token = environ.get(self.hub_token_env, "").strip()
+        if not token:
+            raise ConfigError(
+                f"no hub API token: export {self.hub_token_env}=... or set hub_token_file "
+                f"(make one with: aisle hub add-token --device {self.device_id} --role kiosk)"
+            )
+        return token
 
     def broker_login(self, environ: Mapping[str, str]) -> BrokerLogin:
         """Resolves the broker address and credentials.

@@ -8,6 +8,7 @@ product image; reservations and delivery orders go through the same client.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any, Final, TypeVar
 from urllib.parse import quote
 
@@ -40,6 +41,7 @@ class HubClient:
         *,
         timeout_s: float,
         device_id: str | None = None,
+        token: str | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         """Creates the client; no connection is made until the first request.
@@ -49,21 +51,31 @@ class HubClient:
             timeout_s: timeout of each request, seconds.
             device_id: the kiosk's device id, sent with each lookup (the hub records who asked
                 for an unknown code).
+            token: the kiosk's hub API token, sent as `Authorization: Bearer` on every API
+                request (not on image fetches, which may go to another host).
             transport: an httpx transport to use instead of the network (e.g. `ASGITransport`).
         """
         self.base_url = base_url.rstrip("/")
         self.timeout_s = timeout_s
         self._params = {} if device_id is None else {"device": device_id}
         self._device = device_id or "kiosk"
+        self._auth = {} if token is None else {"Authorization": f"Bearer {token}"}
         self._client = httpx.AsyncClient(
             base_url=self.base_url, timeout=timeout_s, transport=transport
         )
 
     @classmethod
-    def from_settings(cls, settings: KioskSettings) -> HubClient:
-        """Creates the client from the kiosk settings."""
+    def from_settings(cls, settings: KioskSettings, environ: Mapping[str, str]) -> HubClient:
+        """Creates the client from the kiosk settings.
+
+        Raises:
+            ConfigError: no hub API token is configured (see `KioskSettings.hub_token`).
+        """
         return cls(
-            settings.hub_url, timeout_s=settings.request_timeout_s, device_id=settings.device_id
+            settings.hub_url,
+            timeout_s=settings.request_timeout_s,
+            device_id=settings.device_id,
+            token=settings.hub_token(environ),
         )
 
     async def get_card(self, code: str) -> ProductCard | UnknownCode:
@@ -150,7 +162,7 @@ class HubClient:
     ) -> httpx.Response:
         try:
             return await self._client.request(
-                method, path, json=body, headers=headers, params=params
+                method, path, json=body, headers={**self._auth, **(headers or {})}, params=params
             )
         except httpx.TimeoutException as exc:
             raise HubUnavailable(

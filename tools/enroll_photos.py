@@ -1,20 +1,24 @@
 """Uploads staff reference photos to a hub: one folder per product, named by its GTIN.
 
-    python tools/enroll_photos.py --hub http://127.0.0.1:8000 PHOTOS_DIR [--build]
+    python tools/enroll_photos.py --hub http://127.0.0.1:8000 --token-file T PHOTOS_DIR [--build]
 
 PHOTOS_DIR holds `<gtin>/<any name>.jpg|jpeg|png|webp` (GTIN-8/12/13/14; sent as GTIN-14), or,
 with `--gtin G`, the photos of that one product directly. Each photo is posted to
 `POST /api/v1/products/{gtin}/reference-photos`; a refused photo is reported with the hub's
 reason and the rest go on. `--build` asks the hub for an index build afterwards. Prints a JSON
 summary; exits 1 if any photo was refused or failed, 2 for bad arguments.
+
+The hub needs a `service` API token (`aisle hub add-token --role service`): from `--token-file`
+or the environment variable `AISLE_HUB_TOKEN`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -30,7 +34,20 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--gtin", help="the folder holds the photos of this one product")
     parser.add_argument("--build", action="store_true", help="start an index build afterwards")
     parser.add_argument("--timeout-s", type=float, default=30.0, help="HTTP timeout, seconds")
+    parser.add_argument("--token-file", type=Path, help="hub API token file (else AISLE_HUB_TOKEN)")
     return parser
+
+
+def hub_token(token_file: Path | None, environ: Mapping[str, str]) -> str:
+    """The hub API token from `token_file`, else from `AISLE_HUB_TOKEN`.
+
+    Raises:
+        ValueError: neither gives a token.
+    """
+    token = token_file.read_text().strip() if token_file else environ.get("AISLE_HUB_TOKEN", "")
+    if not token.strip():
+        raise ValueError("no hub API token: pass --token-file or set AISLE_HUB_TOKEN")
+    return token.strip()
 
 
 def photos_by_gtin(folder: Path, gtin: str | None) -> dict[str, list[Path]]:
@@ -69,13 +86,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         groups = photos_by_gtin(args.folder, args.gtin)
+        headers = {"Authorization": f"Bearer {hub_token(args.token_file, os.environ)}"}
     except (OSError, ValueError) as exc:
         print(f"enroll_photos: {exc}", file=sys.stderr)
         return 2
     counts = {201: 0, 200: 0}
     refused: list[str] = []
     build_started = None
-    with httpx.Client(base_url=args.hub, timeout=args.timeout_s) as client:
+    with httpx.Client(base_url=args.hub, timeout=args.timeout_s, headers=headers) as client:
         for gtin, paths in groups.items():
             for path in paths:
                 status, message = upload(client, gtin, path)

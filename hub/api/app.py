@@ -6,13 +6,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlite_utils import Database
 
 from contracts.orders import Refusal
+from hub.api.api_auth import api_gate, install_api_auth
 from hub.api.deps import HubServices, get_services
 from hub.api.notifier import EventNotifier
 from hub.api.routes import (
@@ -82,13 +83,16 @@ def create_app(
         templates=Jinja2Templates(directory=API_DIR / "templates"),
         outbox_wake=outbox_wake,
     )
-    app = FastAPI(title=f"aisle hub ({settings.store_id})", version="1")
+    app = FastAPI(
+        title=f"aisle hub ({settings.store_id})", version="1", dependencies=[Depends(api_gate)]
+    )
 
     async def provide_services() -> HubServices:
         return services
 
     app.dependency_overrides[get_services] = provide_services
     app.add_exception_handler(RequestRefused, _refused)
+    install_api_auth(app)
     for module in (cards, devices, events, health, reservations, orders, outbox, reconciliation):
         app.include_router(module.router)
     install_staff_site(app, services.templates)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response, status
 
+from hub.api.api_auth import ServiceCaller
 from hub.api.deps import Db
 from hub.api.index_schemas import (
     BuildStartedOut,
@@ -73,7 +74,12 @@ def _known(db: Db, gtin: str) -> None:
     status_code=status.HTTP_201_CREATED,
 )
 async def add_reference_photo(
-    gtin: Gtin, request: Request, response: Response, db: Db, index: Index
+    gtin: Gtin,
+    request: Request,
+    response: Response,
+    db: Db,
+    index: Index,
+    _admin: ServiceCaller,
 ) -> ReferencePhotoOut:
     """Enrolls a staff photo of a product (multipart field `photo`, or an image body).
 
@@ -104,6 +110,7 @@ async def delete_reference_photo(
     gtin: Gtin,
     photo_id: Annotated[str, Path(pattern=r"^[0-9a-f]{64}$")],
     index: Index,
+    _admin: ServiceCaller,
 ) -> Response:
     """Removes a reference photo (the next build leaves it out); 404 if unknown."""
     index.photos.delete(gtin, photo_id)
@@ -111,7 +118,7 @@ async def delete_reference_photo(
 
 
 @router.post("/index/builds", response_model=BuildStartedOut, status_code=202)
-async def start_build(index: Index) -> BuildStartedOut:
+async def start_build(index: Index, _admin: ServiceCaller) -> BuildStartedOut:
     """Starts an index build in the background (see `GET /api/v1/index` for its outcome)."""
     return BuildStartedOut(started=index.request_build())
 

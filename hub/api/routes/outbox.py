@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from hub.api.api_auth import ServiceCaller
 from hub.api.deps import Db, Services
 from hub.db.connection import write_transaction
 from hub.domain.retry import OutboxState
@@ -70,7 +71,7 @@ async def get_outbox(
 
 
 @router.post("/retry")
-async def retry_now(services: Services) -> dict[str, int]:
+async def retry_now(services: Services, _admin: ServiceCaller) -> dict[str, int]:
     """Makes every waiting write due now and wakes the sender."""
     with write_transaction(services.db):
         woken = store.wake_all(services.db, now=services.clock())

@@ -1,8 +1,8 @@
 """Provides pickup reservations: `POST/GET /api/v1/reservations`, `GET .../{id}` and the staff
 actions `POST .../{id}/ready`, `.../picked-up`, `.../cancel`.
 
-Kiosk authentication is not built yet: the kiosk names itself in the body (a placeholder for a
-per-kiosk token).
+Every route needs an API token or a staff session (`hub.api.api_auth`); the staff actions need
+a staff session allowed to handle pickups (a kiosk token gets 403).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from contracts.orders import (
     ReservationRequest,
     ReservationState,
 )
+from hub.api.api_auth import StaffPickupCaller
 from hub.api.deps import Db, Services
 from hub.db import reservations
 from hub.db.connection import write_transaction
@@ -82,18 +83,22 @@ async def _move(services: Services, reservation_id: str, target: ReservationStat
 
 
 @router.post("/{reservation_id}/ready", responses=REFUSALS)
-async def mark_ready(reservation_id: str, services: Services) -> Reservation:
+async def mark_ready(
+    reservation_id: str, services: Services, _staff: StaffPickupCaller
+) -> Reservation:
     """Staff put the units aside: the reservation is ready for pickup."""
     return await _move(services, reservation_id, "ready")
 
 
 @router.post("/{reservation_id}/picked-up", responses=REFUSALS)
-async def mark_picked_up(reservation_id: str, services: Services) -> Reservation:
+async def mark_picked_up(
+    reservation_id: str, services: Services, _staff: StaffPickupCaller
+) -> Reservation:
     """The shopper collected the units (released from the hold and recorded as a sale)."""
     return await _move(services, reservation_id, "picked_up")
 
 
 @router.post("/{reservation_id}/cancel", responses=REFUSALS)
-async def cancel(reservation_id: str, services: Services) -> Reservation:
+async def cancel(reservation_id: str, services: Services, _staff: StaffPickupCaller) -> Reservation:
     """Cancels the reservation and gives its units back."""
     return await _move(services, reservation_id, "cancelled")

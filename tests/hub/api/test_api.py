@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hub_builders import make_envelope
 from hub_harness import Publisher, RunningIngest, ServedApp, broker_address, utc_now
+from hub_tokens import api_headers
 from sqlite_utils import Database
 
 from aisle.broker import BrokerEndpoint
@@ -44,7 +45,7 @@ def test_events_devices_gaps_and_dead_letters_are_listed(
         publisher.publish_event(make_envelope(store_id, "kiosk-1", seq))
     publisher.publish(events_topic(store_id, "kiosk-1"), b'{"v": 99}')
     running_ingest.wait_received(3)
-    with TestClient(create_app(settings, hub_db)) as client:
+    with TestClient(create_app(settings, hub_db), headers=api_headers(hub_db)) as client:
         events = client.get("/api/v1/events", params={"limit": 10}).json()
         devices = client.get("/api/v1/devices").json()
         gaps = client.get("/api/v1/gaps").json()
@@ -116,10 +117,11 @@ def _next_event(lines: Iterator[str]) -> dict[str, object]:
 
 
 def test_live_stream_wakes_on_each_ingested_event(
-    live_hub: ServedApp, publisher: Publisher, store_id: str
+    live_hub: ServedApp, publisher: Publisher, store_id: str, db_path: Path
 ) -> None:
     timeout = httpx.Timeout(STREAM_READ_S)
-    with httpx.stream("GET", f"{live_hub.base_url}/api/v1/events/stream", timeout=timeout) as r:
+    url, headers = f"{live_hub.base_url}/api/v1/events/stream", api_headers(db_path)
+    with httpx.stream("GET", url, timeout=timeout, headers=headers) as r:
         assert r.headers["content-type"].startswith("text/event-stream")
         lines = r.iter_lines()
         for seq in (1, 2):

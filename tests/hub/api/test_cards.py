@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from hub_builders import CEREAL, KETTLE, OAT_MILK, SPOON, T0, catalog_product, change, review
+from hub_tokens import api_headers
 from sqlite_utils import Database
 
 from contracts.cards import ProductCard, UnknownCode
@@ -60,7 +61,11 @@ def settings(db_path: Path, store_id: str) -> HubSettings:
 def client(settings: HubSettings, hub_db: Database) -> Iterator[TestClient]:
     """The real hub app over a seeded database."""
     seed_catalog(hub_db)
-    with TestClient(create_app(settings, hub_db, clock=lambda: NOW)) as test_client:
+    app, headers = (
+        create_app(settings, hub_db, clock=lambda: NOW),
+        api_headers(hub_db, role="kiosk"),
+    )
+    with TestClient(app, headers=headers) as test_client:
         yield test_client
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from hub_builders import KETTLE, OAT_MILK, T0, UNKNOWN_GTIN, catalog_product, change
+from hub_tokens import staff_headers
 from sqlite_utils import Database
 
 from contracts.orders import Refusal, Reservation
@@ -61,7 +62,9 @@ def make_client(db_path: Path, store_id: str, db: Database, clock: SetClock) -> 
         reservation_hold_s=HOLD_S,
         reservation_safety_buffer_units=2,
     )
-    return TestClient(create_app(settings, db, clock=clock))
+    # A staff session: it may both reserve (like a kiosk) and move pickups (kiosk tokens get 403
+    # there, see tests/hub/api/test_api_auth.py).
+    return TestClient(create_app(settings, db, clock=clock), headers=staff_headers(db))
 
 
 @pytest.fixture

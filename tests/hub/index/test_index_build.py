@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hub_builders import T0, catalog_product, change
 from hub_harness import ServedApp
+from hub_tokens import api_headers, api_token
 from sqlite_utils import Database
 from test_index_photos_api import photo_jpeg
 
@@ -71,13 +72,16 @@ def test_build_from_central_images_and_enrolled_photos(
         for seed in (1, 2):
             (folder / f"shot{seed}.jpg").write_bytes(photo_jpeg(seed))
         (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff" + bytes(64))
+        token_file = tmp_path / "service.token"
+        token_file.write_text(api_token(hub_db, device="enroll-tool", role="service"))
+        folder_arg, token_arg = str(tmp_path / "to-enroll"), str(token_file)
         code = enroll_photos.main(
-            [str(tmp_path / "to-enroll"), "--hub", served.base_url, "--build"]
+            [folder_arg, "--hub", served.base_url, "--build", "--token-file", token_arg]
         )
         assert code == 1  # the broken photo was refused; the two good ones enrolled
         assert len(photos.photos_of(gtins[1])) == 2
         assert service.wait_idle(BUILD_WAIT_S)
-        with TestClient(app) as client:
+        with TestClient(app, headers=api_headers(hub_db)) as client:
             body = client.get("/api/v1/index").json()
     finally:
         served.stop()

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from hub_builders import OAT_MILK, T0, catalog_product, change
+from hub_tokens import api_headers
 from sqlite_utils import Database
 
 from hub.api.app import create_app
@@ -56,7 +57,7 @@ def client(
         catalog.apply_change(hub_db, change(1, catalog_product(OAT_MILK)), T0)
     app = create_app(HubSettings(store_id=store_id, db_path=db_path), hub_db)
     install_index_api(app, service)
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=api_headers(hub_db)) as test_client:
         yield test_client
 
 
