@@ -18,6 +18,7 @@ from aisle.frame_tap import LatestFrame
 from aisle.kiosk_search import EdgePhotoSearch, EdgeTextSearch, load_catalog_texts
 from aisle.kiosk_tryon import EdgeTryOn, load_tryon_models, scan_assets
 from edge.errors import EdgeError
+from edge.index.text_rows import TextRows
 from edge.inference.runtime import load_model
 from edge.inference.text_embedder import TextEmbedder
 from edge.search.searcher import PhotoSearcher
@@ -36,12 +37,15 @@ class FeatureSources:
         catalog_texts: catalog file whose product texts text search matches, or None for none.
         photo_searcher: returns the running agent's photo searcher (None: the device config
             has no `[search]` section, photo search off).
+        text_rows: returns the text rows of the agent's running index (None: the device has
+            no `[index]` section; text search then embeds `catalog_texts` here).
     """
 
     manifest: Path
     tryon_assets: Path | None
     catalog_texts: Path | None = None
     photo_searcher: Callable[[], PhotoSearcher | None] | None = None
+    text_rows: Callable[[], TextRows | None] | None = None
 
 
 def build_tryon(sources: FeatureSources, frames: LatestFrame) -> TryOnPreview | None:
@@ -73,16 +77,22 @@ def build_photo_search(sources: FeatureSources, frames: LatestFrame) -> PhotoSea
 
 
 def build_text_search(sources: FeatureSources) -> EdgeTextSearch | None:
-    """The text-search port (its product texts not yet embedded), or None (logged)."""
+    """The text-search port, or None (logged).
+
+    With `text_rows` it searches the rows the hub shipped in the index (nothing to embed at
+    start); otherwise it embeds the products of `catalog_texts` on first use.
+    """
     if sources.catalog_texts is None:
         return None
     try:
-        products = load_catalog_texts(sources.catalog_texts)
         embedder = TextEmbedder.from_model(load_model(sources.manifest, "all_minilm_l6_v2_int8"))
+        if sources.text_rows is not None:
+            return EdgeTextSearch(embedder, sources.text_rows)
+        products = load_catalog_texts(sources.catalog_texts)
     except (ValueError, EdgeError) as exc:
         logger.warning("text search off: %s", exc)
         return None
-    return EdgeTextSearch(embedder, products)
+    return EdgeTextSearch.from_products(embedder, products)
 
 
 def build_features(sources: FeatureSources, frames: LatestFrame) -> KioskFeatures:

@@ -25,6 +25,7 @@ from edge.agent import EdgeAgent
 from edge.config import DeviceConfig, SourceConfig, load_device_config, with_overrides
 from edge.errors import ConfigError as EdgeConfigError
 from edge.errors import EdgeError
+from edge.index.text_rows import TextRows
 from edge.search.searcher import PhotoSearcher
 from edge.sources.factory import make_source
 from kiosk.__main__ import build_app
@@ -125,6 +126,12 @@ class AgentHost:
         agent = self._agent
         return None if agent is None else agent.photo_searcher
 
+    def text_rows(self) -> TextRows | None:
+        """The text rows of the running agent's index (None before it has one)."""
+        agent = self._agent
+        loaded = None if agent is None else agent.index.current()
+        return None if loaded is None else loaded.data.texts
+
     def switch(self) -> str:
         """Restarts the agent on the next source; returns that source's label."""
         with self._lock:
@@ -177,12 +184,14 @@ def kiosk_settings(config: DeviceConfig, hub_url: str) -> KioskSettings:
 def feature_sources(
     args: argparse.Namespace, config: DeviceConfig, host: AgentHost
 ) -> FeatureSources:
-    """Where the kiosk's features find their data; photo search only with `[search]` set."""
+    """Where the kiosk's features find their data; photo search only with `[search]` set, text
+    search on the index's text rows with `[index]` set (else on the catalog file's texts)."""
     return FeatureSources(
         manifest=MODELS_MANIFEST,
         tryon_assets=None if args.no_tryon else args.tryon_assets,
         catalog_texts=None if args.no_text_search else args.text_catalog,
         photo_searcher=host.photo_searcher if config.search is not None else None,
+        text_rows=host.text_rows if config.index is not None else None,
     )
 
 

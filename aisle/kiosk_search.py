@@ -5,8 +5,10 @@ agent's own `PhotoSearcher` (`edge/search`: main-object crop, INT8 embedding, th
 in-stock re-rank, abstention at the index's calibrated threshold), which stores the result as a
 `search` event (hits and scores, never pixels). The frame is used in memory and dropped.
 
-`EdgeTextSearch` embeds the product texts once with MiniLM, then answers a parsed request: price
-and age filters first, the remaining words by cosine similarity, "not sure" below a threshold.
+`EdgeTextSearch` answers a parsed request: price and age filters first, the remaining words by
+cosine similarity between the MiniLM query embedding and the product rows, "not sure" below a
+threshold. The product rows come with the hub's index (`edge/index/text_rows.py`: the kiosk only
+embeds the query), or, on a kiosk without an index, are embedded here once from a catalog file.
 """
 
 from __future__ import annotations
@@ -24,7 +26,15 @@ import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
 from aisle.frame_tap import LatestFrame
-from edge.core.search import Match
+from edge.core.search import Match, score_rows
+from edge.index.text_rows import (
+    NO_AGE,
+    ProductTextEntry,
+    TextList,
+    TextRows,
+    TextVectorCache,
+    embed_text_rows,
+)
 from edge.inference.text_embedder import TextEmbedder
 from edge.search.searcher import PhotoSearcher, SearchUnavailable
 from kiosk.ports import FeatureUnavailable, SearchHit, SearchOutcome, TextQuery
@@ -141,77 +151,154 @@ def load_catalog_texts(path: Path) -> list[ProductText]:
     return product_texts(products)
 
 
-def _filter_mask(products: Sequence[ProductText], query: TextQuery) -> npt.NDArray[np.bool_]:
-    keep = np.ones(len(products), dtype=np.bool_)
-    for row, product in enumerate(products):
-        if query.max_price_cents is not None and product.price_cents > query.max_price_cents:
-            keep[row] = False
-        if query.min_price_cents is not None and product.price_cents < query.min_price_cents:
-            keep[row] = False
-        if query.age_months is not None and product.age_months is not None:
-            low, high = product.age_months
-            if (low is not None and query.age_months < low) or (
-                high is not None and query.age_months > high
-            ):
-                keep[row] = False
+def local_text_rows(embedder: TextEmbedder, products: Sequence[ProductText]) -> TextRows:
+    """Embeds `products` on this kiosk (a few ms each): the path without the hub's text rows.
+
+    Raises:
+        ValueError: no products, or a GTIN listed twice.
+    """
+    listing = TextList(
+        products=[
+            ProductTextEntry(
+                gtin=p.gtin,
+                text=p.text,
+                price_cents=p.price_cents,
+                age_min_months=None if p.age_months is None else p.age_months[0],
+                age_max_months=None if p.age_months is None else p.age_months[1],
+            )
+            for p in products
+        ]
+    )
+    model = (embedder.model.name, embedder.model.entry.sha256)
+    return embed_text_rows(
+        listing, embed=embedder.embed, model=model, cache=TextVectorCache(None), dtype="float32"
+    )
+
+
+class LocalTextRows:
+    """Text rows embedded on this kiosk from a catalog file, once, on first use."""
+
+    def __init__(self, embedder: TextEmbedder, products: Sequence[ProductText]) -> None:
+        """Keeps what to embed; `prepare` (or the first call) embeds it."""
+        self._embedder = embedder
+        self._products = tuple(products)
+        self._lock = threading.Lock()
+        self._rows: TextRows | None = None
+
+    def prepare(self) -> None:
+        """Embeds every product's text once; later calls return at once."""
+        with self._lock:
+            if self._rows is None:
+                self._rows = local_text_rows(self._embedder, self._products)
+                logger.info("text search ready: %d products embedded here", len(self._products))
+
+    def __call__(self) -> TextRows:
+        """The rows (embedded now if `prepare` has not run)."""
+        self.prepare()
+        assert self._rows is not None  # set by prepare
+        return self._rows
+
+
+def filter_mask(rows: TextRows, query: TextQuery) -> npt.NDArray[np.bool_]:
+    """(P,) True where a product passes the query's price and age filters (vectorised)."""
+    keep = np.ones(rows.count, dtype=np.bool_)
+    if query.max_price_cents is not None:
+        keep &= rows.price_cents <= query.max_price_cents
+    if query.min_price_cents is not None:
+        keep &= rows.price_cents >= query.min_price_cents
+    if query.age_months is not None:
+        low, high = rows.age_min_months, rows.age_max_months
+        keep &= (low == NO_AGE) | (low <= query.age_months)
+        keep &= (high == NO_AGE) | (high >= query.age_months)
     return keep
 
 
+def _best(scores: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.intp]:
+    """Rows of the k best finite scores, best first (ties keep row order)."""
+    finite = int(np.isfinite(scores).sum())
+    wanted = min(k, finite)
+    if wanted == 0:
+        return np.zeros(0, dtype=np.intp)
+    rows = np.argpartition(-scores, wanted - 1)[:wanted] if wanted < len(scores) else None
+    order = np.arange(len(scores)) if rows is None else np.sort(rows)
+    return order[np.argsort(-scores[order], kind="stable")][:wanted]
+
+
 class EdgeTextSearch:
-    """Implements `kiosk.ports.TextSearch` with MiniLM over product text."""
+    """Implements `kiosk.ports.TextSearch` with MiniLM: the query embedded here, the product rows
+    shipped by the hub in the index (or, without an index, embedded here from a catalog file)."""
 
     def __init__(
         self,
+        embedder: TextEmbedder,
+        rows: Callable[[], TextRows | None],
+        *,
+        k: int = TEXT_K,
+        threshold: float = TEXT_THRESHOLD,
+    ) -> None:
+        """Creates the search.
+
+        Args:
+            embedder: the MiniLM text embedder (the model the rows were built with).
+            rows: returns the product rows a query starting now uses (None: none yet).
+            k: hits returned at most.
+            threshold: best cosine below which the result is "not sure".
+        """
+        self._embedder = embedder
+        self._rows = rows
+        self._k = k
+        self._threshold = threshold
+
+    @classmethod
+    def from_products(
+        cls,
         embedder: TextEmbedder,
         products: Sequence[ProductText],
         *,
         k: int = TEXT_K,
         threshold: float = TEXT_THRESHOLD,
-    ) -> None:
-        """Creates the search; the product texts are embedded by `prepare` (or the first search).
-
-        Args:
-            embedder: the MiniLM text embedder.
-            products: the searchable products.
-            k: hits returned at most.
-            threshold: best cosine below which the result is "not sure".
-        """
-        self._embedder = embedder
-        self._products = tuple(products)
-        self._k = k
-        self._threshold = threshold
-        self._lock = threading.Lock()
-        self._vectors: npt.NDArray[np.float32] | None = None
+    ) -> EdgeTextSearch:
+        """A search over `products` embedded on this kiosk (`prepare` warms it)."""
+        return cls(embedder, LocalTextRows(embedder, products), k=k, threshold=threshold)
 
     def prepare(self) -> None:
-        """Embeds every product's text once (a few ms each); later calls return at once."""
-        with self._lock:
-            if self._vectors is None:
-                self._vectors = self._embedder.embed_many([p.text for p in self._products])
-                logger.info("text search ready: %d products", len(self._products))
+        """Embeds locally listed products now (no-op for rows shipped by the hub)."""
+        if isinstance(self._rows, LocalTextRows):
+            self._rows.prepare()
 
-    def _ready_vectors(self) -> npt.NDArray[np.float32]:
-        self.prepare()
-        assert self._vectors is not None  # set by prepare
-        return self._vectors
+    def _current_rows(self) -> TextRows:
+        rows = self._rows()
+        if rows is None:
+            raise FeatureUnavailable("Text search is waiting for the store's catalog.")
+        sha = self._embedder.model.entry.sha256
+        if rows.model_sha256 != sha:
+            logger.warning(
+                "text search off: rows built with %s (%s), queries use %s (%s)",
+                rows.model_name,
+                rows.model_sha256[:12],
+                self._embedder.model.name,
+                sha[:12],
+            )
+            raise FeatureUnavailable("Text search is waiting for the store's catalog.")
+        return rows
 
     def search(self, query: TextQuery) -> SearchOutcome:
-        """Filters by price and age, then ranks the rest by similarity to `query.text`."""
-        vectors = self._ready_vectors()
-        keep = _filter_mask(self._products, query)
+        """Filters by price and age, then ranks the rest by similarity to `query.text`.
+
+        Raises:
+            FeatureUnavailable: no product rows yet, or rows of another text model.
+        """
+        rows = self._current_rows()
+        keep = filter_mask(rows, query)
         if not keep.any():
             return SearchOutcome(hits=(), abstained=True)
         if query.text:
-            scores = vectors @ self._embedder.embed(query.text)
+            scores = score_rows(rows.index, self._embedder.embed(query.text))
         else:  # constraints only: every product that passes is as good as any other
-            scores = np.ones(len(self._products), dtype=np.float32)
+            scores = np.ones(rows.count, dtype=np.float32)
         scores = np.where(keep, scores, -np.inf).astype(np.float32)
-        order = np.argsort(-scores, kind="stable")[: self._k]
-        matches = [
-            Match(self._products[row].gtin, float(scores[row]), False)
-            for row in order
-            if np.isfinite(scores[row])
-        ]
+        ids = rows.index.product_ids
+        matches = [Match(ids[row], float(scores[row]), False) for row in _best(scores, self._k)]
         top = matches[0].score if matches else 0.0
         confident = not query.text or top >= self._threshold
         if confident and query.text:  # an answer: keep the hits that match, not the rest

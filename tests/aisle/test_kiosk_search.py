@@ -71,7 +71,7 @@ def image_embedder() -> ImageEmbedder:
 def text_search() -> EdgeTextSearch:
     """MiniLM over the test catalog, product texts embedded once."""
     embedder = TextEmbedder.from_model(load_model(MANIFEST, "all_minilm_l6_v2_int8"))
-    search = EdgeTextSearch(embedder, search_texts())
+    search = EdgeTextSearch.from_products(embedder, search_texts())
     search.prepare()
     return search
 
