@@ -11,6 +11,11 @@ Delivery rules:
   again by us; only rows after the last one handed over are new. A restarted process has no such
   memory and publishes every stored row again; the hub dedupes on the envelope id.
 - Our own reconnect loop with capped exponential backoff; callbacks never raise.
+- The same connection subscribes to the device's cmd topic: a `resend` command is answered by
+  `ResendResponder` (archived envelopes published again, unheld seqs reported).
+- Every state carries `delivered_seq` (all seqs up to it acknowledged), and the state is
+  published again when the stream goes quiet with `delivered_seq` advanced, so the hub learns
+  how far the device got even when a broker forgot the last events of a stream.
 - Last will: retained `DeviceState(status="offline")` on the state topic. Right after each
   connect, a retained online state; on a clean stop, a retained offline state.
 """
@@ -21,76 +26,28 @@ import logging
 import ssl
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion, MQTTErrorCode
 from paho.mqtt.reasoncodes import ReasonCode
 
-from contracts.payloads import DeviceProfile, DeviceState
-from contracts.topics import events_topic, state_topic
+from contracts.payloads import DeviceState
+from contracts.topics import cmd_topic, events_topic, state_topic
+from edge.outbox.resend import ResendResponder
+from edge.outbox.settings import PublisherSettings, PublisherStats
 from edge.outbox.store import OutboxStore
 
 logger = logging.getLogger(__name__)
+
+__all__ = ["OutboxPublisher", "PublisherSettings", "PublisherStats"]
 
 MAX_INFLIGHT = 20  # QoS 1 messages handed to paho and not yet acknowledged
 LOOP_TIMEOUT_S = 0.05  # longest wait inside paho's network loop per turn
 IDLE_DRAIN_S = 1.0  # look at the outbox at least this often even without a notify()
 STOP_FLUSH_S = 2.0  # on stop, wait this long for the offline state to be acknowledged
 CONNECT_TIMEOUT_S = 5.0  # TCP connect timeout per attempt
-
-
-@dataclass(frozen=True, slots=True)
-class PublisherSettings:
-    """Connection settings of one device (password read from the environment by the caller)."""
-
-    store_id: str
-    device_id: str
-    profile: DeviceProfile
-    host: str
-    port: int
-    username: str
-    password: str
-    tls: bool = False
-    tls_ca_path: Path | None = None
-    keepalive_s: int = 30
-    reconnect_min_s: float = 0.5
-    reconnect_max_s: float = 30.0
-
-    def __post_init__(self) -> None:
-        if not 0 < self.reconnect_min_s <= self.reconnect_max_s:
-            raise ValueError("need 0 < reconnect_min_s <= reconnect_max_s")
-        if not 0 < self.port < 65536:
-            raise ValueError(f"port must be 1..65535, got {self.port}")
-
-    def __repr__(self) -> str:
-        return f"PublisherSettings({self.device_id}@{self.host}:{self.port}, tls={self.tls})"
-
-
-@dataclass(frozen=True, slots=True)
-class PublisherStats:
-    """Counters of a publisher.
-
-    Attributes:
-        connected: a CONNACK accepted the current connection.
-        connects: accepted connections so far.
-        connection_failures: attempts that failed (refused, unreachable, lost).
-        published: outbox rows handed to paho (re-sends by paho not counted).
-        acknowledged: PUBACKs that deleted an outbox row.
-        inflight: rows handed to paho and not yet acknowledged.
-        callback_errors: exceptions caught inside paho callbacks.
-    """
-
-    connected: bool
-    connects: int
-    connection_failures: int
-    published: int
-    acknowledged: int
-    inflight: int
-    callback_errors: int
 
 
 class OutboxPublisher:
@@ -107,6 +64,10 @@ class OutboxPublisher:
         self._settings = settings
         self._events_topic = events_topic(settings.store_id, settings.device_id)
         self._state_topic = state_topic(settings.store_id, settings.device_id)
+        self._cmd_topic = cmd_topic(settings.store_id, settings.device_id)
+        self._responder = ResendResponder(outbox, device_id=settings.device_id)
+        self._resend_bodies: list[bytes] = []  # publisher thread only
+        self._announced_seq = -1  # delivered_seq in the last state published
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._drained = threading.Event()
@@ -148,6 +109,7 @@ class OutboxPublisher:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_publish = self._on_publish
+        client.on_message = self._on_message
         return client
 
     @staticmethod
@@ -187,6 +149,7 @@ class OutboxPublisher:
             counts["acked"],
             inflight,
             counts["errors"],
+            self._responder.stats(),
         )
 
     # -- paho callbacks (publisher thread, never raise) ----------------------------------------
@@ -213,6 +176,7 @@ class OutboxPublisher:
                 self._connected = True
                 self._just_connected = True
                 self._counts["connects"] += 1
+            client.subscribe(self._cmd_topic, 1)
             logger.info("device %s connected to %s", self._settings.device_id, self._settings)
         except Exception:
             self._callback_failed("on_connect")
@@ -257,6 +221,17 @@ class OutboxPublisher:
             self._wake.set()  # room for the next row
         except Exception:
             self._callback_failed("on_publish")
+
+    def _on_message(self, client: mqtt.Client, userdata: Any, message: mqtt.MQTTMessage) -> None:
+        try:
+            if message.topic != self._cmd_topic:
+                return
+            bodies, stored = self._responder.handle(bytes(message.payload))
+            self._resend_bodies.extend(bodies)
+            if bodies or stored:
+                self.notify()
+        except Exception:
+            self._callback_failed("on_message")
 
     def _callback_failed(self, name: str) -> None:
         with self._lock:
@@ -323,15 +298,26 @@ class OutboxPublisher:
             state_due = self._state_dirty or just_connected
             self._state_dirty = False
             state = self._state
-        if state_due:
-            # Published after paho's own re-sends (done while it handled CONNACK): newest wins.
-            self._client.publish(self._state_topic, self._state_bytes(state), 1, True)
         now_s = time.monotonic()
-        if just_connected or self._wake.is_set() or now_s >= self._next_idle_drain_s:
+        idle_turn = now_s >= self._next_idle_drain_s
+        delivered = self._outbox.delivered_seq() if state_due or idle_turn else -1
+        if state_due or (idle_turn and not self._inflight and delivered != self._announced_seq):
+            # Published after paho's own re-sends (done while it handled CONNACK): newest wins.
+            stamped = state.model_copy(update={"delivered_seq": delivered})
+            self._client.publish(self._state_topic, self._state_bytes(stamped), 1, True)
+            self._announced_seq = delivered
+        self._publish_resends()
+        if just_connected or self._wake.is_set() or idle_turn:
             self._wake.clear()
             # Also look without a notify() now and then (rows left by an earlier run, acks).
             self._next_idle_drain_s = now_s + IDLE_DRAIN_S
             self._drain()
+
+    def _publish_resends(self) -> None:
+        """Publishes the archived envelopes a resend command asked for."""
+        bodies, self._resend_bodies = self._resend_bodies, []
+        for body in bodies:  # not in `_inflight`: their PUBACKs delete nothing
+            self._client.publish(self._events_topic, body, 1, False)
 
     def _drain(self) -> None:
         with self._lock:

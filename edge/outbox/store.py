@@ -13,6 +13,9 @@ Disk budget and priority lanes (see firmware_configs/README.md for the sizing fo
     telemetry: dropped oldest first whenever room is needed.
 A dropped event leaves a gap in the seqs the hub receives, which the hub reports: that is the
 honest account of what the device could not keep.
+
+Delivered rows are not deleted but moved to the sent archive (`edge/outbox/archive.py`), which
+answers the hub's resend requests and gives up its room first whenever a new event needs it.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from typing import Any
 from contracts.envelope import ENVELOPE_VERSION, Envelope
 from contracts.ids import check_identifier, new_ulid
 from edge.errors import OutboxFull
+from edge.outbox import archive
+from edge.outbox.archive import ResendLookup, SeqRange
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +116,8 @@ class OutboxStats:
         last_seq: the last seq allocated (0 before the first event).
         dropped: events dropped to make room since this process opened the outbox.
         refused: events refused (`OutboxFull`) since this process opened the outbox.
+        archived: delivered events kept in the sent archive (for resend requests).
+        archived_bytes: bytes the archive counts against the budget.
     """
 
     depth: int
@@ -119,6 +126,8 @@ class OutboxStats:
     last_seq: int
     dropped: int
     refused: int
+    archived: int = 0
+    archived_bytes: int = 0
 
 
 class OutboxStore:
@@ -158,14 +167,17 @@ class OutboxStore:
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(_SCHEMA)
+        self._db.executescript(_SCHEMA + archive.SENT_SCHEMA)
         self._claim(f"{store_id}/{device_id}")
+        self._moves = 0
+        archive.prune_by_age(self._db, clock_ms())
         self.path = path
 
     def _claim(self, owner: str) -> None:
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('owner', ?)", (owner,))
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('last_seq', '0')")
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('used_bytes', '0')")
+        self._db.execute("INSERT OR IGNORE INTO meta VALUES ('sent_bytes', '0')")
         stored = self._meta("owner")
         if stored != owner:
             self._db.close()
@@ -233,7 +245,11 @@ class OutboxStore:
     def _make_room(self, lane: Lane, size: int, now_ms: int) -> None:
         share = 1.0 if lane is Lane.CRITICAL else 1.0 - CRITICAL_RESERVE_SHARE
         limit = int(self._budget_bytes * share)
-        needed = int(self._meta("used_bytes")) + size - limit
+        used = int(self._meta("used_bytes")) + archive.sent_bytes(self._db)
+        needed = used + size - limit
+        if needed <= 0:
+            return
+        needed -= archive.free_archive(self._db, needed)
         if needed <= 0:
             return
         needed -= self._drop_oldest(Lane.TELEMETRY, before_ms=None, needed=needed)
@@ -286,21 +302,37 @@ class OutboxStore:
         ]
 
     def delete(self, seq: int) -> bool:
-        """Deletes a delivered event (call on PUBACK); False if it was already gone."""
+        """Marks an event delivered (call on PUBACK): it moves to the sent archive, which keeps
+        it for resend requests within its retention and budget; False if it was already gone."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                row = self._db.execute(
-                    "SELECT size_bytes FROM outbox WHERE seq = ?", (seq,)
-                ).fetchone()
-                if row is not None:
-                    self._db.execute("DELETE FROM outbox WHERE seq = ?", (seq,))
-                    self._add_used(-int(row[0]))
+                size = archive.archive(self._db, seq)
+                if size is not None:
+                    self._add_used(-size)
+                self._moves += 1
+                if self._moves % archive.PRUNE_EVERY == 0:
+                    archive.prune_by_age(self._db, self._clock_ms())
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
-        return row is not None
+        return size is not None
+
+    def resend_lookup(self, from_seq: int, to_seq: int) -> ResendLookup:
+        """What the device holds of `from_seq..to_seq`: archived rows to publish again, seqs
+        still pending, and what it no longer holds (pruned) or never allocated."""
+        with self._lock:
+            last_seq = int(self._meta("last_seq"))
+            return archive.lookup(self._db, SeqRange(from_seq, to_seq), last_seq)
+
+    def delivered_seq(self) -> int:
+        """Every event up to this seq was acknowledged by the broker (or dropped by the budget)."""
+        with self._lock:
+            row = self._db.execute("SELECT MIN(seq) FROM outbox").fetchone()
+            if row[0] is not None:
+                return int(row[0]) - 1
+            return int(self._meta("last_seq"))
 
     def stats(self) -> OutboxStats:
         """Depth, bytes used and counters."""
@@ -308,7 +340,18 @@ class OutboxStore:
             depth = int(self._db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
             used = int(self._meta("used_bytes"))
             last_seq = int(self._meta("last_seq"))
-        return OutboxStats(depth, used, self._budget_bytes, last_seq, self._dropped, self._refused)
+            archived = int(self._db.execute("SELECT COUNT(*) FROM sent").fetchone()[0])
+            archived_bytes = archive.sent_bytes(self._db)
+        return OutboxStats(
+            depth,
+            used,
+            self._budget_bytes,
+            last_seq,
+            self._dropped,
+            self._refused,
+            archived,
+            archived_bytes,
+        )
 
     def close(self) -> None:
         """Closes the file (pending events stay in it for the next start)."""

@@ -27,6 +27,7 @@ from contracts.payloads import DeviceState, WireModel, parse_payload
 from contracts.topics import parse_device_topic
 from hub.db import repo
 from hub.domain.admission import check_topic_matches, content_digest, judge_duplicate
+from hub.domain.seq_resend import track_delivered
 from hub.domain.sequence import SeqDecision, SeqGap, track_seq
 from hub.ingest.effects import Effect, EffectContext, apply_effect
 from hub.ingest.outcomes import IngestOutcome
@@ -178,11 +179,21 @@ class BatchTransaction:
         if isinstance(item, AdmittedEvent):
             return self._event(item)
         if isinstance(item, AdmittedState):
-            repo.save_device_state(self.db, item.state, self.now)
-            return IngestOutcome("state", device=item.state.device)
+            return self._state(item.state)
         if isinstance(item, Rejected):
             return self.dead_letter(item)
         return IngestOutcome("ignored", reason=item.reason)
+
+    def _state(self, state: DeviceState) -> IngestOutcome:
+        """Stores a device state; a `delivered_seq` beyond the hub's last seq opens a gap."""
+        repo.save_device_state(self.db, state, self.now)
+        tally = self._tally(state.device)
+        decision = track_delivered(tally.last_seq, state.delivered_seq)
+        if decision is not None:
+            repo.record_gap_change(self.db, state.device, decision, self.now)
+            tally.take(decision)
+            tally.touched = True
+        return IngestOutcome("state", device=state.device, decision=decision, status=state.status)
 
     def dead_letter(self, item: Rejected) -> IngestOutcome:
         """Keeps a rejected message with its reason."""

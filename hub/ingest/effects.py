@@ -14,8 +14,15 @@ from datetime import datetime
 from sqlite_utils import Database
 
 from contracts.envelope import Envelope
-from contracts.payloads import SalePayload, ScanPayload, SearchPayload, StockPayload, WireModel
-from hub.db import audit, catalog, search_signals, shelf, stock
+from contracts.payloads import (
+    SalePayload,
+    ScanPayload,
+    SearchPayload,
+    SeqUnavailablePayload,
+    StockPayload,
+    WireModel,
+)
+from hub.db import audit, catalog, search_signals, seq_losses, shelf, stock
 from hub.db.stock import Movement
 
 
@@ -134,11 +141,19 @@ def search_effect(ctx: EffectContext, envelope: Envelope, body: WireModel) -> No
         search_signals.apply_search(ctx.db, envelope, body, now=ctx.now)
 
 
+def seq_unavailable_effect(ctx: EffectContext, envelope: Envelope, body: WireModel) -> None:
+    """A device's report that it cannot resend a range: a permanent loss, kept with its range
+    (`hub/db/seq_losses.py`); the hub stops asking for it, the gap stays in the report."""
+    if isinstance(body, SeqUnavailablePayload):
+        seq_losses.record_loss(ctx.db, envelope.device, body, event_id=envelope.id, now=ctx.now)
+
+
 DEFAULT_EFFECTS: Mapping[str, Effect] = {
     "scan": scan_effect,
     "sale": sale_effect,
     "stock": stock_effect,
     "search": search_effect,
+    "seq_unavailable": seq_unavailable_effect,
 }
 
 

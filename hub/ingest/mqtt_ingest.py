@@ -26,6 +26,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from contracts.topics import DeviceChannel, store_device_filter
 from hub.config import BrokerAddress
 from hub.ingest.processor import LOG_PAYLOAD_BYTES, EventProcessor, IngestCounters
+from hub.ingest.resend import ResendScheduler
 from hub.ingest.writer import MAX_BATCH, QUEUE_MAX, BatchWriter, Inbound
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,7 @@ class MqttIngest:
         keepalive_s: MQTT keepalive.
         max_batch: most messages per transaction.
         queue_max: most messages waiting for the writer before paho's thread is held back.
+        resend: ask devices to resend the seqs of open gaps (`hub/ingest/resend.py`).
     """
 
     def __init__(
@@ -63,12 +65,22 @@ class MqttIngest:
         keepalive_s: int = 30,
         max_batch: int = MAX_BATCH,
         queue_max: int = QUEUE_MAX,
+        resend: bool = True,
     ) -> None:
         self._broker = broker
         self._processor = processor
         self._session = 0  # connection generation, bumped on each CONNACK (paho's thread)
+        self.resend = (
+            ResendScheduler(processor, store_id=store_id, publish=self._publish_command)
+            if resend
+            else None
+        )
         self._writer = BatchWriter(
-            processor, ack=self._ack, max_batch=max_batch, queue_max=queue_max
+            processor,
+            ack=self._ack,
+            max_batch=max_batch,
+            queue_max=queue_max,
+            between_batches=None if self.resend is None else self.resend.tick,
         )
         self._keepalive_s = keepalive_s
         self._filters = tuple(
@@ -208,6 +220,12 @@ class MqttIngest:
             and len(head) > len(self._device_prefix)
             and rest in SUBSCRIBED_CHANNELS
         )
+
+    def _publish_command(self, topic: str, payload: bytes) -> None:
+        """Publishes a command to a device (QoS 1, not retained; any thread)."""
+        if not self._subscribed.is_set():
+            raise ConnectionError("not connected to the broker")
+        self._client.publish(topic, payload, SUBSCRIBE_QOS, False)
 
     def _ack(self, item: Inbound) -> None:
         """Acknowledges a durable message to the broker (any thread; paho queues the packet)."""

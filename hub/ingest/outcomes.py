@@ -26,6 +26,7 @@ class IngestOutcome:
         event_type: the envelope type, for events.
         topic: the topic of a dead letter.
         sample: the first bytes of a dead letter's payload (for its log line).
+        status: a device state's status (`online`, `offline`, `degraded`), for states.
     """
 
     result: IngestResult
@@ -38,6 +39,7 @@ class IngestOutcome:
     event_type: str | None = None
     topic: str | None = None
     sample: bytes = b""
+    status: str | None = None
 
 
 @dataclass(slots=True)

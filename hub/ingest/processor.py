@@ -69,6 +69,13 @@ class EventProcessor:
         self._on_committed = on_committed
         self._effects = effects
         self.counters = IngestCounters()
+        # Called after commit with (device, status) for every device state (writer thread).
+        self.state_listeners: list[Callable[[str, str], None]] = []
+
+    @property
+    def db(self) -> Database:
+        """The processor's connection (use it only from the thread that runs the batches)."""
+        return self._db
 
     def handle(self, topic: str, payload: bytes) -> IngestOutcome:
         """Processes one message received on a device topic (a batch of one).
@@ -133,12 +140,27 @@ class EventProcessor:
                     outcome.sample,
                 )
             elif outcome.result == "state":
-                counters.state_updates += 1
+                self._count_state(outcome)
             else:
                 logger.info("ignored device_id=%s: %s", outcome.device, outcome.reason)
         self._on_committed(outcomes)
         if applied:
             self._on_applied()
+
+    def _count_state(self, outcome: IngestOutcome) -> None:
+        self.counters.state_updates += 1
+        opened = None if outcome.decision is None else outcome.decision.opened
+        if opened is not None:
+            self.counters.gaps_opened += 1
+            logger.warning(
+                "seq gap device_id=%s missing=%d..%d (its state says the broker acknowledged them)",
+                outcome.device,
+                opened.from_seq,
+                opened.to_seq,
+            )
+        if outcome.device is not None and outcome.status is not None:
+            for listener in self.state_listeners:
+                listener(outcome.device, outcome.status)
 
     def _count_applied(self, outcome: IngestOutcome) -> None:
         counters = self.counters

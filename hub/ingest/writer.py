@@ -62,6 +62,8 @@ class BatchWriter:
         ack: acknowledges one message to the broker (called from the writer thread).
         max_batch: most messages per transaction.
         queue_max: most messages waiting before `submit` blocks.
+        between_batches: called on the writer thread after each batch and at least every
+            `TAKE_TIMEOUT_S` when idle (the resend scheduler); its errors are logged.
     """
 
     def __init__(
@@ -71,6 +73,7 @@ class BatchWriter:
         ack: Callable[[Inbound], None],
         max_batch: int = MAX_BATCH,
         queue_max: int = QUEUE_MAX,
+        between_batches: Callable[[], object] | None = None,
     ) -> None:
         if max_batch < 1 or queue_max < 1:
             raise ValueError(
@@ -79,6 +82,7 @@ class BatchWriter:
         self._processor = processor
         self._ack = ack
         self._max_batch = max_batch
+        self._between_batches = between_batches
         self._queue: queue.Queue[Inbound] = queue.Queue(maxsize=queue_max)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ingest-writer", daemon=True)
@@ -120,10 +124,11 @@ class BatchWriter:
     def _run(self) -> None:
         while not self._stop.is_set():
             batch = self._take()
-            if not batch:
-                continue
             try:
-                self._commit(batch)
+                if batch:
+                    self._commit(batch)
+                if self._between_batches is not None:
+                    self._between_batches()
             except Exception:
                 self._processor.counters.errors += 1
                 logger.exception("ingest writer failed on a batch of %d", len(batch))

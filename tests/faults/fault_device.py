@@ -4,14 +4,16 @@ outbox and publisher, resuming where its outbox left off when it is started agai
 Sale number `seq` sells one unit of `GTINS[seq % len(GTINS)]`, so the hub's ledger can be
 checked exactly. The outbox's last seq says how far an earlier (killed) run got: a restart never
 rings up a sale twice, and the rows the killed run stored but had not seen acknowledged are
-published again (the hub dedupes them). `--clock-offset-s` skews the device clock. The broker
-password comes from `AISLE_MQTT_PASSWORD`.
+published again (the hub dedupes them). `--clock-offset-s` skews the device clock. With
+`--serve`, the till stays connected after delivering (answering the hub's resend commands from
+its sent archive) until SIGTERM. The broker password comes from `AISLE_MQTT_PASSWORD`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import threading
 import time
@@ -54,6 +56,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--count", type=int, required=True)
     parser.add_argument("--rate", type=float, default=200.0, help="sales per second")
     parser.add_argument("--clock-offset-s", type=float, default=0.0)
+    parser.add_argument("--serve", action="store_true", help="stay connected until SIGTERM")
     return parser.parse_args()
 
 
@@ -86,6 +89,7 @@ def main() -> int:
     args = parse_args()
     outbox, publisher = open_till(args)
     stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     thread = threading.Thread(target=publisher.run, args=(stop,), daemon=True)
     thread.start()
     start_s = time.monotonic()
@@ -97,6 +101,12 @@ def main() -> int:
         if delay_s > 0:
             time.sleep(delay_s)
     delivered = publisher.wait_drained(DRAIN_S)
+    print(f"device {args.device}: delivered={delivered}", flush=True)
+    if args.serve:
+        stop.wait()
+    resend = publisher.stats().resend
+    if resend is not None:
+        print(f"resend_commands_seen={resend.commands} resent={resend.resent}", flush=True)
     stop.set()
     thread.join(DRAIN_S)
     print(f"device {args.device}: last_seq={outbox.stats().last_seq} delivered={delivered}")

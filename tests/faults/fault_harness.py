@@ -102,6 +102,7 @@ class Till:
     rate: float = 200.0
     clock_offset_s: float = 0.0
     port: int | None = None
+    serve: bool = False
     process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -110,10 +111,10 @@ class Till:
         argv += [f"--username={self.endpoint.username}", f"--store={self.store}"]
         argv += [f"--device={self.device}", f"--outbox={self.outbox}", f"--count={self.count}"]
         argv += [f"--rate={self.rate}", f"--clock-offset-s={self.clock_offset_s}"]
+        argv += ["--serve"] if self.serve else []
         env = {**os.environ, "AISLE_MQTT_PASSWORD": self.endpoint.password}
-        self.process = subprocess.Popen(
-            argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-        )
+        out = subprocess.PIPE if self.serve else subprocess.DEVNULL
+        self.process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.PIPE)
 
     def kill9(self) -> None:
         """SIGKILL, as a power cut would."""
@@ -131,6 +132,18 @@ class Till:
             pytest.fail(f"till {self.device} did not finish within {timeout_s} s")
         err = self.process.stderr.read().decode() if self.process.stderr else ""
         assert code == 0, f"till {self.device} exited {code}: {err[-2000:]}"
+
+    def finish(self, timeout_s: float = WAIT_S) -> str:
+        """Stops a serving till with SIGTERM; returns its output (it must exit 0)."""
+        assert self.process is not None
+        self.process.terminate()
+        try:
+            out, err = self.process.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            pytest.fail(f"till {self.device} did not stop within {timeout_s} s")
+        assert self.process.returncode == 0, f"till {self.device}: {err.decode()[-2000:]}"
+        return out.decode()
 
     def stop(self) -> None:
         """Kills the till if it still runs (test teardown)."""
@@ -216,6 +229,22 @@ def last_seq(db_path: Path, device: str) -> int:
     try:
         row = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE device = ?", [device])
         return int(row.fetchone()[0])
+    finally:
+        db.close()
+
+
+def complete(db_path: Path, device: str, count: int) -> bool:
+    """Whether the hub holds seqs 1..count of `device` and no open gap of it."""
+    db = open_database(db_path, run_migrations=False)
+    try:
+        have = db.execute(
+            "SELECT COUNT(DISTINCT seq) FROM events WHERE device = ? AND seq BETWEEN 1 AND ?",
+            [device, count],
+        ).fetchone()[0]
+        gaps = db.execute(
+            "SELECT COUNT(*) FROM seq_gaps WHERE device = ? AND filled = 0", [device]
+        ).fetchone()[0]
+        return int(have) == count and int(gaps) == 0
     finally:
         db.close()
 
