@@ -11,6 +11,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "barcode": ("aisle.bench.barcode:main", "decode rate and speed: aisle vs pyzbar vs zxing-cpp"),
     "search": ("aisle.bench.search:main", "photo search recall and latency vs baselines"),
     "photo-query": ("aisle.bench.photo_query:main", "one photo search on the device, p50/p95"),
+    "text-search": ("aisle.bench.text_search:main", "kiosk text search at 100k: start + query"),
     "index": ("aisle.bench.index_transfer:main", "index distribution time vs raw MQTT QoS 1"),
     "tryon": ("aisle.bench.tryon:main", "try-on fps, jitter and anchor error"),
     "card": ("aisle.bench.card:main", "scan event to product card latency"),
