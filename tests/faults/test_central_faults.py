@@ -15,6 +15,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 from fault_harness import Accounting, utc_now, wait_until
+from hub_tokens import api_headers, staff_headers
 from sqlite_utils import Database
 
 from aisle.broker import free_port
@@ -103,8 +104,9 @@ def _account(
     api: TestClient, central: Central, placed: list[str], held: list[str], db: Database
 ) -> Accounting:
     result = Accounting("central_down")
-    hub_orders = [api.get(f"/api/v1/orders/{order_id}").json() for order_id in placed]
-    reservations = [api.get(f"/api/v1/reservations/{rid}").json() for rid in held]
+    auth = api_headers(db)
+    hub_orders = [api.get(f"/api/v1/orders/{oid}", headers=auth).json() for oid in placed]
+    reservations = [api.get(f"/api/v1/reservations/{rid}", headers=auth).json() for rid in held]
     with central.repository.database.read() as tx:
         at_central = int(tx.scalar("SELECT COUNT(*) FROM orders") or 0)
     ledger = stock.on_hand_all(db)
@@ -162,17 +164,18 @@ def store_hub(central: Central, hub_db_path: Path) -> StoreHub:
 
 def _business_while_down(hub: StoreHub) -> tuple[list[str], list[str]]:
     placed, held = [], []
+    kiosk = api_headers(hub.db_path, device="kiosk-1", role="kiosk")
     for n in range(5):
         body = {"device": "kiosk-1", "lines": [{"gtin": OAT, "quantity": 1 + n % 2}]}
         for _ in range(2):  # the kiosk retries: the same key is the same order
             answer = hub.api.post(
-                "/api/v1/orders", json=body, headers={"Idempotency-Key": f"o-{n}"}
+                "/api/v1/orders", json=body, headers={**kiosk, "Idempotency-Key": f"o-{n}"}
             )
             assert answer.status_code in (200, 202), answer.text
         placed.append(answer.json()["id"])
     for n in range(4):
         body = {"gtin": GRANOLA, "quantity": 2, "device": "kiosk-1"}
-        key = {"Idempotency-Key": f"r-{n}"}
+        key = {**kiosk, "Idempotency-Key": f"r-{n}"}
         answer = hub.api.post("/api/v1/reservations", json=body, headers=key)
         assert answer.status_code == 201, answer.text
         held.append(answer.json()["id"])
@@ -185,9 +188,11 @@ def _business_while_down(hub: StoreHub) -> tuple[list[str], list[str]]:
 
 def _settle(hub: StoreHub, held: list[str]) -> None:
     plan = (["picked-up"], ["ready", "picked-up"], ["cancel"], ["cancel"])
+    staff = staff_headers(hub.db_path)  # pickup moves are staff actions
     for rid, moves in zip(held, plan, strict=True):
         for move in moves:
-            assert hub.api.post(f"/api/v1/reservations/{rid}/{move}").status_code == 200
+            answer = hub.api.post(f"/api/v1/reservations/{rid}/{move}", headers=staff)
+            assert answer.status_code == 200, answer.text
     hub.sender.wake()
     deadline = time.monotonic() + 30
     while hub.sender.run_once().attempted and time.monotonic() < deadline:
