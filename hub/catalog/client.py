@@ -68,6 +68,16 @@ class CentralClient:
         """
         return self._get("/v1/changes", {"cursor": cursor, "limit": limit}, ChangePage)
 
+    def changes_body(self, cursor: int, *, limit: int) -> bytes:
+        """Fetches the changes after `cursor` as the raw `ChangePage` body, for a parser that
+        checks it itself (`hub.catalog.wire`).
+
+        Raises:
+            CatalogUnavailable: central is unreachable, timed out, or failed (5xx).
+            CatalogProtocolError: any other non-200 answer.
+        """
+        return self._get_body("/v1/changes", {"cursor": cursor, "limit": limit})
+
     def store_availability(self, store: str) -> list[StoreAvailabilityRow]:
         """Fetches the on-hand counts central holds for `store` (`GET /v1/stores/{store}/...`).
 
@@ -118,7 +128,7 @@ class CentralClient:
             raise CatalogUnavailable(f"{method} {path}: HTTP {response.status_code}")
         return CentralAnswer(response.status_code, response.text[:MAX_ANSWER_BYTES])
 
-    def _get(self, path: str, params: dict[str, int], model: type[ModelT]) -> ModelT:
+    def _get_body(self, path: str, params: dict[str, int]) -> bytes:
         try:
             response = self._http.get(path, params=params)
         except httpx.HTTPError as exc:
@@ -127,8 +137,12 @@ class CentralClient:
             raise CatalogUnavailable(f"GET {path}: HTTP {response.status_code}")
         if response.status_code != 200:
             raise CatalogProtocolError(f"GET {path}: {_describe_error(response)}")
+        return response.content
+
+    def _get(self, path: str, params: dict[str, int], model: type[ModelT]) -> ModelT:
+        body = self._get_body(path, params)
         try:
-            return model.model_validate_json(response.content)
+            return model.model_validate_json(body)
         except ValidationError as exc:
             reason = describe_validation_error(exc)
             raise CatalogProtocolError(f"GET {path}: not a {model.__name__}: {reason}") from exc

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.catalog import ChangePage
+from hub.catalog.wire import parse_change_page
 from hub.db.catalog import PreparedChange, prepare_changes
 from hub.errors import CatalogProtocolError
 
@@ -59,3 +60,14 @@ class PreparedPage:
         check_page(cursor, page)
         changes = tuple(prepare_changes(page.changes, page.as_of))
         return cls(cursor, page.next_cursor, page.has_more, page.as_of, changes)
+
+    @classmethod
+    def from_body(cls, cursor: int, body: bytes) -> PreparedPage:
+        """Parses and checks a page body fetched after `cursor` (`parse_change_page`).
+
+        Raises:
+            CatalogProtocolError: if the body breaks the contract or fails `check_cursors`.
+        """
+        next_cursor, has_more, as_of, changes = parse_change_page(body)
+        check_cursors(cursor, next_cursor, [change.cursor for change in changes])
+        return cls(cursor, next_cursor, has_more, as_of, tuple(changes))

@@ -111,8 +111,8 @@ class CatalogSync:
         return SyncReport(pages, applied, cursor, caught_up, None if page is None else page.as_of)
 
     def _fetch(self, cursor: int) -> PreparedPage:
-        page = self._client.changes(cursor, limit=self._page_limit)
-        return PreparedPage.from_page(cursor, page)
+        body = self._client.changes_body(cursor, limit=self._page_limit)
+        return PreparedPage.from_body(cursor, body)
 
     def apply_page(self, cursor: int, page: ChangePage) -> int:
         """Applies one page fetched after `cursor` with its cursor, in one transaction.
