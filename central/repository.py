@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from central.db import feed, orders, products
+from central.db import feed, orders, products, pushes
 from central.db.connection import SqlDatabase, Tx, iso_utc
 from central.db.schema import migrate
-from central.errors import UnknownProduct, UnknownWarehouse
+from central.errors import IdempotencyKeyReused, UnknownProduct, UnknownWarehouse
 from central.models import (
     PriceUpdate,
     ProductInput,
@@ -229,17 +229,53 @@ class CentralRepository:
         with self.database.read() as tx:
             return orders.order_by_id(tx, order_id)
 
-    def put_availability(self, store: str, push: StoreAvailability) -> AvailabilityReceipt:
-        """Upserts a store's availability rows; older or repeated rows change nothing."""
+    def put_availability(
+        self, store: str, push: StoreAvailability, *, idempotency_key: str | None = None
+    ) -> AvailabilityReceipt:
+        """Upserts a store's availability rows; older or repeated rows change nothing.
+
+        With an idempotency key, a repeat with the same body returns the first receipt.
+
+        Raises:
+            IdempotencyKeyReused: the key was used before with another body or store.
+        """
+        with self.database.write() as tx:
+            if idempotency_key is None:
+                return self._apply_availability(tx, store, push)
+            body = {"store": store, "push": push.model_dump(mode="json")}
+            digest = hashlib.sha256(
+                json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+            ).hexdigest()
+            seen = pushes.push_by_key(tx, idempotency_key)
+            if seen is not None:
+                if seen["request_sha256"] != digest:
+                    raise IdempotencyKeyReused(
+                        f"Idempotency-Key {idempotency_key!r} was already used for another "
+                        "availability push; use a new key for a new push"
+                    )
+                return AvailabilityReceipt.model_validate_json(seen["receipt_json"])
+            receipt = self._apply_availability(tx, store, push)
+            pushes.insert_push(
+                tx,
+                idempotency_key,
+                store=store,
+                request_sha256=digest,
+                receipt_json=receipt.model_dump_json(),
+                now=iso_utc(self.now()),
+            )
+            return receipt
+
+    def _apply_availability(
+        self, tx: Tx, store: str, push: StoreAvailability
+    ) -> AvailabilityReceipt:
         as_of = iso_utc(push.as_of)
         gtins = [item.gtin for item in push.items]
-        with self.database.write() as tx:
-            known = products.existing_gtins(tx, gtins)
-            applied = sum(
-                orders.upsert_availability(tx, store, item, as_of)
-                for item in push.items
-                if item.gtin in known
-            )
+        known = products.existing_gtins(tx, gtins)
+        applied = sum(
+            orders.upsert_availability(tx, store, item, as_of)
+            for item in push.items
+            if item.gtin in known
+        )
         unknown = sorted({gtin for gtin in gtins if gtin not in known})
         unchanged = len(gtins) - len(unknown) - applied
         return AvailabilityReceipt(

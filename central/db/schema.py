@@ -9,8 +9,9 @@ PostgreSQL, so cursors are visible in commit order there too.
 from __future__ import annotations
 
 from central.db.connection import SqlDatabase
+from central.db.pushes import PUSHES_DDL
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _V1 = """
 CREATE TABLE IF NOT EXISTS products (
@@ -85,7 +86,7 @@ CREATE TABLE IF NOT EXISTS schema_version (
 INSERT INTO schema_version (id, version) VALUES (1, 1) ON CONFLICT (id) DO NOTHING;
 """
 
-MIGRATIONS: dict[int, str] = {1: _V1}
+MIGRATIONS: dict[int, str] = {1: _V1, 2: PUSHES_DDL}  # 2: availability push keys
 
 
 def migrate(database: SqlDatabase) -> int:
