@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Literal
 
 from aisle.broker import (
+    BridgeSpec,
     BrokerEndpoint,
     BrokerError,
     BrokerKind,
@@ -27,6 +28,7 @@ from aisle.broker import (
     free_port,
     start_broker,
 )
+from aisle.broker_chain import ChainOptionError, add_chain_arguments, chain_bridge
 from aisle.processes import Child, ChildFailed, ChildSpec, aisle_argv
 from hub.token_admin import ensure_token_file
 
@@ -52,6 +54,7 @@ class StoreOptions:
     central_port: int
     hub_port: int
     headless: bool
+    chain: BridgeSpec | None = None  # --chain-broker: bridge to a chain broker
 
 
 def broker_url(endpoint: BrokerEndpoint) -> str:
@@ -205,12 +208,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.add_argument("--central-port", type=int, default=0, help="0 picks a free port")
     up.add_argument("--hub-port", type=int, default=8080, help="dashboard port (0: free port)")
+    add_chain_arguments(up)
     return parser
 
 
 def parse_options(argv: list[str] | None) -> StoreOptions:
     """Parses `aisle store up` options, resolving free ports."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        chain = chain_bridge(args.chain_broker, args.chain_credentials, store_id=args.store_id)
+    except ChainOptionError as exc:
+        parser.error(str(exc))
+    if chain is not None and args.broker_kind == "amqtt":
+        parser.error("--chain-broker needs mosquitto (amqtt has no bridge); drop --broker amqtt")
     return StoreOptions(
         data_dir=args.data_dir.resolve(),
         store_id=args.store_id,
@@ -221,7 +232,13 @@ def parse_options(argv: list[str] | None) -> StoreOptions:
         central_port=args.central_port or free_port(),
         hub_port=args.hub_port or free_port(),
         headless=args.headless,
+        chain=chain,
     )
+
+
+def store_broker_spec(options: StoreOptions, password: str) -> BrokerSpec:
+    """The store broker: its folder, the one login, and the chain bridge when asked for."""
+    return BrokerSpec(options.data_dir / "broker", MQTT_USERNAME, password, bridge=options.chain)
 
 
 class Store:
@@ -238,9 +255,7 @@ class Store:
         Returns:
             0 after a clean stop, 1 when a process failed to start or died.
         """
-        spec = BrokerSpec(
-            self.options.data_dir / "broker", MQTT_USERNAME, secrets.token_urlsafe(16)
-        )
+        spec = store_broker_spec(self.options, secrets.token_urlsafe(16))
         try:
             broker = start_broker(spec, kind=self.options.broker_kind)
         except BrokerError as exc:
@@ -263,6 +278,8 @@ class Store:
             return 1
         hub_token = ensure_kiosk_token(self.options)
         print(f"aisle store: broker {endpoint.kind} at {broker_url(endpoint)}", flush=True)
+        if self.options.chain is not None:
+            print(f"aisle store: bridged to chain broker {self.options.chain!r}", flush=True)
         for spec in plan_children(self.options, endpoint, hub_token):
             if self.stopping.is_set():
                 return 0
