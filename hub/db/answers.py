@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from hub.db import catalog, stock
+from hub.db import catalog, pricing, stock
 from hub.domain.answers import AnswerFacts
 
 
@@ -50,7 +50,7 @@ def answer_facts(db: Database, gtin: str) -> AnswerFacts | None:
     product = record.product
     return AnswerFacts(
         name=product.name,
-        store_price_cents=product.price_cents,
+        store_price_cents=pricing.store_prices_of(db, [gtin]).get(gtin, product.price_cents),
         online_price_cents=product.online_price_cents,
         on_hand=stock.on_hand(db, gtin),
         shelf_location=stock.shelf_location(db, gtin),
