@@ -148,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--hub-url", required=True, help="the hub's HTTP API, http://host:port")
     parser.add_argument("--broker-url", help="mqtt://user@host:port instead of the config's")
     parser.add_argument("--outbox", type=Path, help="keep the outbox in this file")
+    parser.add_argument("--index-folder", type=Path, help="keep photo-search indexes here")
     parser.add_argument("--replay", type=Path, help="play this replay fixture first")
     parser.add_argument(
         "--tryon-assets",
@@ -206,6 +207,7 @@ def compose(args: argparse.Namespace) -> tuple[AgentHost, KioskFeatures, KioskAp
         replay_path=args.replay,
         broker_url=args.broker_url,
         outbox_path=args.outbox,
+        index_folder=args.index_folder,
     )
     frames = LatestFrame()
     host = AgentHost(config, source_choices(config), os.environ, frames)

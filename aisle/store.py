@@ -81,10 +81,24 @@ def _central(options: StoreOptions) -> ChildSpec:
     return ChildSpec("central", argv, ready_url=f"{central_url(options)}/v1/health")
 
 
+def hub_settings_file(options: StoreOptions) -> Path:
+    """The demo hub's settings file: build a photo/text-search index once the catalog arrives."""
+    return options.data_dir / "hub.toml"
+
+
+def write_hub_settings(options: StoreOptions) -> Path:
+    """Writes `hub_settings_file` (flags given to the hub add the rest and win)."""
+    path = hub_settings_file(options)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("[index]\nbuild_on_start = true\n", encoding="utf-8")
+    return path
+
+
 def _hub(options: StoreOptions, endpoint: BrokerEndpoint) -> ChildSpec:
     argv = aisle_argv(
         "hub",
         *_options(
+            config=str(hub_settings_file(options)),
             store=options.store_id,
             db=str(options.data_dir / "hub.db"),
             broker_url=broker_url(endpoint),
@@ -100,7 +114,13 @@ def _hub(options: StoreOptions, endpoint: BrokerEndpoint) -> ChildSpec:
 
 def _device_args(options: StoreOptions, endpoint: BrokerEndpoint, config: Path) -> tuple[str, ...]:
     outbox = options.data_dir / f"{config.stem}-outbox.db"
-    return _options(config=str(config), broker_url=broker_url(endpoint), outbox=str(outbox))
+    index = options.data_dir / f"{config.stem}-index"
+    return _options(
+        config=str(config),
+        broker_url=broker_url(endpoint),
+        outbox=str(outbox),
+        index_folder=str(index),
+    )
 
 
 def _kiosk(options: StoreOptions, endpoint: BrokerEndpoint, hub_token: str) -> ChildSpec:
@@ -271,6 +291,7 @@ class Store:
 
     def _run_children(self, endpoint: BrokerEndpoint) -> int:
         log_dir = self.options.data_dir / "logs"
+        write_hub_settings(self.options)
         try:
             password = ensure_demo_manager(self.options.data_dir)
         except subprocess.CalledProcessError as exc:

@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--broker-url", metavar="URL", help="connect to mqtt://host:port instead")
     parser.add_argument("--outbox", type=Path, metavar="PATH", help="keep the outbox in this file")
     parser.add_argument(
+        "--index-folder", type=Path, metavar="DIR", help="keep photo-search indexes in this folder"
+    )
+    parser.add_argument(
         "--exit-at-end",
         action="store_true",
         help="play the source once, exit when every event is acknowledged (replays, tests)",
@@ -74,6 +77,7 @@ def _load(args: argparse.Namespace) -> DeviceConfig:
         loop=False if args.exit_at_end else None,
         broker_url=args.broker_url,
         outbox_path=args.outbox,
+        index_folder=args.index_folder,
     )
 
 

@@ -397,6 +397,7 @@ def with_overrides(
     loop: bool | None = None,
     broker_url: str | None = None,
     outbox_path: Path | None = None,
+    index_folder: Path | None = None,
 ) -> DeviceConfig:
     """Returns a validated copy of `config` with command-line overrides applied.
 
@@ -407,6 +408,7 @@ def with_overrides(
         loop: play a video/replay again from the start at its end.
         broker_url: connect to this broker URL instead.
         outbox_path: keep the outbox in this SQLite file instead.
+        index_folder: keep index versions in this folder instead (devices with `[index]`).
 
     Raises:
         ConfigError: if the result is invalid (e.g. a malformed broker URL).
@@ -425,6 +427,8 @@ def with_overrides(
             data["broker"]["username"] = config.broker.login_name
     if outbox_path is not None:
         data["outbox"]["path"] = outbox_path
+    if index_folder is not None and data.get("index") is not None:
+        data["index"]["folder"] = index_folder
     try:
         return DeviceConfig.model_validate(data, context={"base_dir": Path.cwd()})
     except ValidationError as exc:

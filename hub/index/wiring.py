@@ -1,12 +1,21 @@
 """Provides `start_index`: the hub's index parts (versions, photos, builder, publisher, service)
-built from its settings, the publisher connected, and a first build when configured."""
+built from its settings, the publisher connected, and a first build when configured.
+
+The first build waits for the catalog: a hub that starts with an empty catalog copy (a new
+store, the demo) builds once its first catalog sync has written products, not before.
+"""
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+
+from sqlite_utils import Database
 
 from hub.config import BrokerAddress, HubSettings
 from hub.db.connection import open_database
@@ -17,6 +26,9 @@ from hub.index.service import IndexService
 from hub.index.versions import IndexVersions
 
 logger = logging.getLogger(__name__)
+
+CATALOG_WAIT_S = 600.0
+CATALOG_POLL_S = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +78,42 @@ def start_index(
         versions=versions, photos=photos, builder=builder, publisher=publisher, clock=clock
     )
     if index.build_on_start and versions.current() is None:
-        logger.info("no index version yet: building one")
-        service.request_build()
+        ready = _catalog_ready(settings.db_path)
+        threading.Thread(
+            target=build_when_ready,
+            args=(service, ready),
+            name="index-first-build",
+            daemon=True,
+        ).start()
     return IndexParts(service, publisher)
+
+
+def _catalog_ready(db_path: Path) -> Callable[[], bool]:
+    """A check that the catalog has products; opens its connection on the calling thread."""
+    connection: list[Database] = []
+
+    def ready() -> bool:
+        if not connection:
+            connection.append(open_database(db_path, run_migrations=False))
+        return connection[0].execute("SELECT 1 FROM products LIMIT 1").fetchone() is not None
+
+    return ready
+
+
+def build_when_ready(
+    service: IndexService,
+    ready: Callable[[], bool],
+    *,
+    timeout_s: float = CATALOG_WAIT_S,
+    poll_s: float = CATALOG_POLL_S,
+) -> bool:
+    """Requests a build once `ready()` holds (the catalog has products); False on timeout."""
+    deadline = time.monotonic() + timeout_s
+    waiting = threading.Event()  # never set: waits with a timeout, no bare sleep
+    while not ready():
+        if time.monotonic() > deadline:
+            logger.warning("no index built: the catalog had no products after %.0f s", timeout_s)
+            return False
+        waiting.wait(poll_s)
+    logger.info("no index version yet: building one")
+    return service.request_build()
