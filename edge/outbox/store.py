@@ -326,6 +326,19 @@ class OutboxStore:
             last_seq = int(self._meta("last_seq"))
             return archive.lookup(self._db, SeqRange(from_seq, to_seq), last_seq)
 
+    def prune_archive(self) -> int:
+        """Drops archived rows past their lane's retention now; returns how many (this also
+        happens on open and every `PRUNE_EVERY` deliveries)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                dropped = archive.prune_by_age(self._db, self._clock_ms())
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        return dropped
+
     def delivered_seq(self) -> int:
         """Every event up to this seq was acknowledged by the broker (or dropped by the budget)."""
         with self._lock:
