@@ -108,6 +108,7 @@ def _requirer(
 PickupsStaff = Annotated[staff_db.StaffSession, Depends(_requirer("pickups"))]
 DiscrepancyStaff = Annotated[staff_db.StaffSession, Depends(_requirer("discrepancies"))]
 UserAdmin = Annotated[staff_db.StaffSession, Depends(_requirer("users"))]
+PriceStaff = Annotated[staff_db.StaffSession, Depends(_requirer("prices"))]
 
 
 def parse_form(body: bytes) -> dict[str, str]:

@@ -17,6 +17,7 @@ from hub.api.staff import (
     login,
     overview,
     pickups,
+    prices,
     stock,
     users,
 )
@@ -31,6 +32,7 @@ ROUTERS = (
     pickups.router,
     devices.router,
     demand.router,
+    prices.router,
     audit.router,
     users.router,
 )
