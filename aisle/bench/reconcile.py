@@ -249,7 +249,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="aisle bench reconcile", description=__doc__)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--products", type=int, default=1_000_000, help="products at central")
-    parser.add_argument("--page-limit", type=int, default=1000, help="changes per page")
+    parser.add_argument("--page-limit", type=int, default=5000, help="changes per page")
 
     args = parser.parse_args(argv)
     try:

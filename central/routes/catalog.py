@@ -12,7 +12,7 @@ from central.routes.params import parse_gtin
 from contracts.catalog import CatalogProduct, CentralHealth, ChangePage, ProductPage, Review
 
 MAX_PRODUCT_PAGE = 500
-MAX_CHANGE_PAGE = 1000
+MAX_CHANGE_PAGE = 5000
 IMAGE_MAX_AGE_S = 3600
 
 

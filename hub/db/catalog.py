@@ -1,23 +1,43 @@
 """Provides the hub's local copy of central's catalog: products, online stock, reviews, and the
 change-feed sync state (cursor, as_of, central reachability).
 
-Applying a change is an idempotent upsert of the product snapshot it carries, and a product is
-never moved back to an older version, so replaying a page changes nothing.
+Writing changes lives in `hub.db.catalog_write` (re-exported here): applying a change is an
+idempotent upsert of the product snapshot it carries, and a product is never moved back to an
+older version, so replaying a page changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
-from contracts.catalog import CatalogProduct, Change, Review, WarehouseStockLevel
-from hub.db.codec import from_db_time, from_json, optional_time, to_db_time, to_json
+from contracts.catalog import CatalogProduct, Review, WarehouseStockLevel
+from hub.db.catalog_write import (
+    PRODUCT_COLUMNS,
+    PRODUCT_NAMES,
+    PreparedChange,
+    Row,
+    apply_change,
+    apply_changes,
+    apply_prepared,
+    prepare_changes,
+)
+from hub.db.codec import from_db_time, from_json, optional_time, to_db_time
 
 CATALOG_FEED = "catalog"
+
+__all__ = [
+    "PreparedChange",
+    "Row",
+    "apply_change",
+    "apply_changes",
+    "apply_prepared",
+    "prepare_changes",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,150 +74,8 @@ class SyncState:
         return self.last_failure_at is None or self.last_success_at >= self.last_failure_at
 
 
-_PRODUCT_COLUMNS = (
-    "gtin, name, brand, category, subcategory, description, image_url, currency, price_cents,"
-    " online_price_cents, attributes, complements, age_min_months, age_max_months,"
-    " rating_average, rating_count, version, updated_at, as_of"
-)
-
-
-_PRODUCT_NAMES = [name.strip() for name in _PRODUCT_COLUMNS.split(",")]
-_UPSERT_PRODUCT = (
-    f"INSERT INTO products ({_PRODUCT_COLUMNS}) VALUES ({','.join('?' * len(_PRODUCT_NAMES))})"
-    " ON CONFLICT (gtin) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in _PRODUCT_NAMES[1:])
-    + " WHERE excluded.version >= products.version"
-)
-_IN_CHUNK = 500
-
-
-Row = tuple[object, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PreparedChange:
-    """One change-feed entry as the rows it writes: built where the page was parsed (possibly
-    another process), applied where the database is.
-
-    Attributes:
-        cursor: the change's feed position.
-        gtin: the product.
-        version: the product snapshot's version.
-        product: the products row.
-        stock: the product's warehouse_stock rows.
-        review: the reviews row, for a review change.
-    """
-
-    cursor: int
-    gtin: str
-    version: int
-    product: Row
-    stock: tuple[Row, ...]
-    review: Row | None
-
-
-def _product_params(product: CatalogProduct, as_of: str) -> Row:
-    return (
-        product.gtin,
-        product.name,
-        product.brand,
-        product.category,
-        product.subcategory,
-        product.description,
-        product.image_url,
-        product.currency,
-        product.price_cents,
-        product.online_price_cents,
-        to_json(product.attributes),
-        to_json(product.complements),
-        product.age_min_months,
-        product.age_max_months,
-        product.rating_average,
-        product.rating_count,
-        product.version,
-        None if product.updated_at is None else to_db_time(product.updated_at),
-        as_of,
-    )
-
-
-def _review_params(review: Review, as_of: str) -> Row:
-    created = to_db_time(review.created_at)
-    return (
-        review.id,
-        review.gtin,
-        review.rating,
-        review.title,
-        review.text,
-        review.helpful_votes,
-        created,
-        as_of,
-    )
-
-
-def prepare_changes(changes: Sequence[Change], as_of: datetime) -> list[PreparedChange]:
-    """Turns change-feed entries into the rows they write (no database needed)."""
-    stamp = to_db_time(as_of)
-    return [
-        PreparedChange(
-            c.cursor,
-            c.product.gtin,
-            c.product.version,
-            _product_params(c.product, stamp),
-            tuple(
-                (c.product.gtin, lvl.warehouse, lvl.name, lvl.quantity, lvl.delivery_days, stamp)
-                for lvl in c.product.online_stock
-            ),
-            None if c.review is None else _review_params(c.review, stamp),
-        )
-        for c in changes
-    ]
-
-
-def _stored_versions(db: Database, gtins: Sequence[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(gtins), _IN_CHUNK):
-        chunk = list(gtins[start : start + _IN_CHUNK])
-        rows = db.execute(
-            f"SELECT gtin, version FROM products WHERE gtin IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ).fetchall()
-        found.update((str(gtin), int(version)) for gtin, version in rows)
-    return found
-
-
-def apply_prepared(db: Database, changes: Sequence[PreparedChange]) -> None:
-    """Writes prepared changes in order (call inside a write transaction).
-
-    A product is never moved back to an older version. Online stock is replaced from the
-    newest snapshot of each product in `changes`, when that snapshot is the stored one.
-    """
-    db.conn.executemany(_UPSERT_PRODUCT, [c.product for c in changes])
-    newest = {c.gtin: c for c in changes}
-    stored = _stored_versions(db, list(newest))
-    current = [c for gtin, c in newest.items() if stored.get(gtin) == c.version]
-    db.conn.executemany("DELETE FROM warehouse_stock WHERE gtin = ?", [(c.gtin,) for c in current])
-    db.conn.executemany(
-        "INSERT INTO warehouse_stock (gtin, warehouse, name, quantity, delivery_days, as_of)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [row for c in current for row in c.stock],
-    )
-    db.conn.executemany(
-        "INSERT INTO reviews (id, gtin, rating, title, text, helpful_votes, created_at, as_of)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-        " rating = excluded.rating, title = excluded.title, text = excluded.text,"
-        " helpful_votes = excluded.helpful_votes, as_of = excluded.as_of",
-        [c.review for c in changes if c.review is not None],
-    )
-
-
-def apply_changes(db: Database, changes: Sequence[Change], as_of: datetime) -> None:
-    """Applies change-feed entries in order (see `apply_prepared`)."""
-    apply_prepared(db, prepare_changes(changes, as_of))
-
-
-def apply_change(db: Database, change: Change, as_of: datetime) -> None:
-    """Applies one change-feed entry (see `apply_changes`)."""
-    apply_changes(db, [change], as_of)
+_PRODUCT_COLUMNS = PRODUCT_COLUMNS
+_PRODUCT_NAMES = PRODUCT_NAMES
 
 
 def _product(row: tuple[Any, ...], online_stock: list[WarehouseStockLevel]) -> ProductRecord:
