@@ -8,12 +8,14 @@ and shows the screen for it. Hub lookups run in an exclusive worker and stale re
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Final
 
+from rich.text import Text
 from textual import events, work
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -38,13 +40,17 @@ from kiosk.screens.error import ErrorScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.unknown import UnknownScreen
 from kiosk.state import KioskState, LookupResult, ScanSource, code_from_scan
-from kiosk.thumbnail import decode_thumbnail
+from kiosk.thumbnail import Thumbnail, decode_thumbnail
+from kiosk.widgets.product_card import half_block_text
 
 logger = logging.getLogger(__name__)
 
 SourceSwitcher = Callable[[], str]
 """Switches the kiosk's edge agent between replay fixture and camera; returns the new source."""
 
+IMAGE_CACHE_SIZE: Final = 128
+LOOKUP_NOTICE_S: Final = 0.15
+"""A lookup says "Looking up" only once it takes this long (an extra frame would delay the card)."""
 UNEXPECTED_ERROR_TEXT = (
     "Something went wrong on our side. Please try again or ask a member of staff."
 )
@@ -118,13 +124,17 @@ class KioskApp(ShopperActions, FeatureApp):
         self._on_switch_source = on_switch_source
         self._clock = clock
         self._idle_timer: Timer | None = None
+        self._notice_timer: Timer | None = None
+        self.card_screen = CardScreen()
+        self._images: OrderedDict[str, tuple[Thumbnail, Text]] = OrderedDict()
 
     def get_default_screen(self) -> Screen[None]:
         """The home screen sits at the bottom of the stack for the whole run."""
         return HomeScreen()
 
     def on_mount(self) -> None:
-        """Starts the scan feed and the idle timer."""
+        """Installs the card screen (reused for every card), starts the feed and idle timer."""
+        self.install_screen(self.card_screen, name="card")
         if self.scan_feed is None:
             self.scanner_status = "Scanner: off · type the code"
         else:
@@ -193,7 +203,7 @@ class KioskApp(ShopperActions, FeatureApp):
             source: where the code came from (kept in the session history).
         """
         self.kiosk_state = self.kiosk_state.start_lookup(code, source, self._clock())
-        self.lookup_status = f"Looking up {code}…"
+        self._set_lookup_notice(f"Looking up {code}…")
         self._restart_idle_timer()
         self._fetch(code, self.kiosk_state.lookup_seq)
 
@@ -210,17 +220,29 @@ class KioskApp(ShopperActions, FeatureApp):
             self._apply(self.kiosk_state.with_error(seq, UNEXPECTED_ERROR_TEXT))
             return
         screen = self._apply(self.kiosk_state.with_result(seq, result))
-        if isinstance(screen, CardScreen) and isinstance(result, ProductCard) and result.image_url:
-            await self._load_image(screen, result.image_url)
+        if screen is self.card_screen and isinstance(result, ProductCard):
+            url = result.image_url
+            if url and url not in self._images:
+                await self._load_image(result.gtin, url)
 
-    async def _load_image(self, screen: CardScreen, url: str) -> None:
+    async def _load_image(self, gtin: str, url: str) -> None:
+        """Fetches, shrinks and renders the image once; the card shows it if still on `gtin`."""
         try:
             thumbnail = decode_thumbnail(await self.hub_client.get_image(url))
         except ImageUnavailable as exc:  # the card keeps its placeholder
             logger.info("kiosk: no product image: %s", exc)
             return
-        if screen is self.screen:  # the shopper may have gone back meanwhile
-            screen.show_image(thumbnail)
+        rendered = half_block_text(thumbnail)
+        self._images[url] = (thumbnail, rendered)
+        while len(self._images) > IMAGE_CACHE_SIZE:
+            self._images.popitem(last=False)
+        self.card_screen.show_image(gtin, thumbnail, rendered)
+
+    def _cached_image(self, url: str | None) -> tuple[Thumbnail, Text] | None:
+        if not url or url not in self._images:
+            return None
+        self._images.move_to_end(url)
+        return self._images[url]
 
     def _apply(self, state: KioskState) -> Screen[None] | None:
         """Makes `state` current and shows its screen; None when it was stale (unchanged)."""
@@ -228,7 +250,7 @@ class KioskApp(ShopperActions, FeatureApp):
             logger.debug("kiosk: dropped a stale lookup result")
             return None
         self.kiosk_state = state
-        self.lookup_status = ""
+        self._set_lookup_notice("")
         screen = self._screen_for(state)
         if screen is not None:
             self._show(screen)
@@ -236,8 +258,10 @@ class KioskApp(ShopperActions, FeatureApp):
 
     def _screen_for(self, state: KioskState) -> Screen[None] | None:
         if state.view == "card" and state.card is not None:
-            view = build_card_view(state.card, self._clock())
-            return CardScreen(view, card_actions(state.card))
+            card = state.card
+            view = build_card_view(card, self._clock())
+            self.card_screen.show(view, card_actions(card), self._cached_image(card.image_url))
+            return self.card_screen
         if state.view == "unknown" and state.unknown is not None:
             return UnknownScreen(build_unknown_view(state.unknown))
         if state.view == "error" and state.error is not None and state.code is not None:
@@ -245,6 +269,8 @@ class KioskApp(ShopperActions, FeatureApp):
         return None
 
     def _show(self, screen: Screen[None]) -> None:
+        if screen is self.screen:
+            return  # the card screen updated in place
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:
@@ -253,9 +279,23 @@ class KioskApp(ShopperActions, FeatureApp):
     def action_home(self) -> None:
         """Goes back to the home screen; a lookup in flight is dropped."""
         self.kiosk_state = self.kiosk_state.go_home()
-        self.lookup_status = ""
+        self._set_lookup_notice("")
         while len(self.screen_stack) > 1:
             self.pop_screen()
+
+    def _set_lookup_notice(self, text: str) -> None:
+        """Clears the lookup line now, or shows `text` there after `LOOKUP_NOTICE_S`."""
+        if self._notice_timer is not None:
+            self._notice_timer.stop()
+            self._notice_timer = None
+        if not text:
+            self.lookup_status = ""
+            return
+
+        def show() -> None:
+            self.lookup_status = text
+
+        self._notice_timer = self.set_timer(LOOKUP_NOTICE_S, show)
 
     def action_switch_source(self) -> None:
         """Asks the runner to switch between replay fixture and camera."""

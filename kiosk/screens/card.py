@@ -1,10 +1,16 @@
-"""Provides the screen that shows one product card."""
+"""Provides the screen that shows a product card, built once and updated for every scan.
+
+The app keeps one `CardScreen` installed for the whole run: a new scan calls `show`, which puts
+the next product's lines into the same widgets (no compose, no mount), so a card appears after
+one layout pass. `shown_gtin` says which product the screen shows.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
@@ -18,6 +24,8 @@ from kiosk.thumbnail import Thumbnail
 from kiosk.widgets.product_card import ProductCardWidget, ProductImage
 from kiosk.widgets.status_bar import StatusBar
 
+CARD_HINT = "r: reserve · o: order · Scan another item any time · Esc: back"
+
 
 class ActionLabel(Static):
     """A clickable action line of the card (greyed out with class `off` when not offered)."""
@@ -28,17 +36,22 @@ class ActionLabel(Static):
 
         action: str
 
-    def __init__(self, text: str, action: str, *, enabled: bool) -> None:
-        """Creates the line.
+    def __init__(self, text: str, action: str) -> None:
+        """Creates the line, not offered until `offer` says so.
 
         Args:
             text: what it says.
             action: `reserve` or `order`; also the widget id.
-            enabled: whether the card offers it.
         """
-        super().__init__(text, id=action, markup=False, classes="action" if enabled else "off")
+        super().__init__(text, id=action, markup=False, classes="off")
         self.action = action
-        self.enabled = enabled
+        self.enabled = False
+
+    def offer(self, enabled: bool) -> None:
+        """Offers the action (class `action`) or greys it out (class `off`)."""
+        if enabled != self.enabled or not self.has_class("action", "off"):
+            self.enabled = enabled
+            self.set_classes("action" if enabled else "off")
 
     def on_click(self) -> None:
         """Posts `Clicked` when the action is offered."""
@@ -46,10 +59,25 @@ class ActionLabel(Static):
             self.post_message(self.Clicked(self.action))
 
 
+@dataclass(frozen=True, slots=True)
+class ShownCard:
+    """What the card screen shows (kept until it is mounted, then applied).
+
+    Attributes:
+        view: the card's lines.
+        actions: what the card offers.
+        image: the product picture and its rendering, when already known.
+    """
+
+    view: CardView
+    actions: CardActions
+    image: tuple[Thumbnail, Text] | None
+
+
 class CardScreen(Screen[None]):
     """The product card of the latest scan; a new scan replaces it, Esc goes home.
 
-    With `actions`, the card offers "Reserve for pickup" (r) and "Order for delivery" (o).
+    The card offers "Reserve for pickup" (r) and "Order for delivery" (o) when it can.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -69,37 +97,84 @@ class CardScreen(Screen[None]):
 
         gtin: str
 
-    def __init__(self, view: CardView, actions: CardActions | None = None) -> None:
-        """Creates the screen.
+    def __init__(self) -> None:
+        """Creates the (empty) screen; `show` fills it."""
+        super().__init__()
+        self.actions: CardActions | None = None
+        self.shown_gtin: str | None = None
+        self._pending: ShownCard | None = None
+
+    def compose(self) -> ComposeResult:
+        """Builds the scrollable card, the action line and the status bar."""
+        with VerticalScroll(id="card-scroll"):
+            yield ProductCardWidget(id="product-card")
+            # Plain clickable lines, not Buttons: a focusable widget restyles the whole screen
+            # when it takes focus, which costs more than the rest of the card.
+            with Horizontal(id="card-actions"):
+                yield ActionLabel("[r] Reserve for pickup", "reserve")
+                yield ActionLabel("[o] Order for delivery", "order")
+                yield Static("", id="action-notes", markup=False)
+        yield StatusBar(CARD_HINT)
+
+    def on_mount(self) -> None:
+        """Shows the card that `show` got before the screen was mounted."""
+        if self._pending is not None:
+            self._apply(self._pending)
+            self._pending = None
+
+    def show(
+        self,
+        view: CardView,
+        actions: CardActions,
+        image: tuple[Thumbnail, Text] | None = None,
+    ) -> None:
+        """Shows another product (now, or when the screen mounts).
 
         Args:
             view: the card's lines.
-            actions: what the card offers; None for no action buttons.
+            actions: what the card offers.
+            image: the product picture and its `half_block_text`, when the app has it cached.
         """
-        super().__init__()
-        self.view = view
         self.actions = actions
-        self._thumbnail: Thumbnail | None = None
+        self.shown_gtin = actions.gtin
+        shown = ShownCard(view, actions, image)
+        if self.is_mounted:
+            self._apply(shown)
+        else:
+            self._pending = shown
 
-    def compose(self) -> ComposeResult:
-        """Builds the scrollable card, a hint line and the status bar."""
-        with VerticalScroll(id="card-scroll"):
-            yield ProductCardWidget(self.view, id="product-card")
-            yield from self._action_bar()
-        hint = "r: reserve · o: order · " if self.actions is not None else ""
-        yield StatusBar(f"{hint}Scan another item any time · Esc: back")
+    def _apply(self, shown: ShownCard) -> None:
+        with self.app.batch_update():
+            self.query_one(ProductCardWidget).show(shown.view)
+            image = self.query_one(ProductImage)
+            if shown.image is None:
+                image.clear()
+            else:
+                image.show(*shown.image)
+            self.query_one("#reserve", ActionLabel).offer(shown.actions.can_reserve)
+            self.query_one("#order", ActionLabel).offer(shown.actions.can_order)
+            hints = (shown.actions.reserve_hint, shown.actions.order_hint)
+            notes = " · ".join(hint for hint in hints if hint)
+            self.query_one("#action-notes", Static).update(notes)
+            scroll = self.query_one("#card-scroll", VerticalScroll)
+            if scroll.scroll_y:
+                scroll.scroll_home(animate=False)
 
-    def _action_bar(self) -> ComposeResult:
-        actions = self.actions
-        if actions is None:
+    def show_image(self, gtin: str, thumbnail: Thumbnail, rendered: Text) -> None:
+        """Shows the product image when the screen still shows `gtin`.
+
+        Args:
+            gtin: the product the image belongs to.
+            thumbnail: the picture.
+            rendered: its `half_block_text`.
+        """
+        if gtin != self.shown_gtin:
             return
-        # Plain clickable lines, not Buttons: a focusable widget restyles the whole screen when
-        # it takes focus, which costs more than the rest of the card (see `aisle bench card`).
-        with Horizontal(id="card-actions"):
-            yield ActionLabel("[r] Reserve for pickup", "reserve", enabled=actions.can_reserve)
-            yield ActionLabel("[o] Order for delivery", "order", enabled=actions.can_order)
-            notes = [note for note in (actions.reserve_hint, actions.order_hint) if note]
-            yield Static(" · ".join(notes), id="action-notes", markup=False)
+        pending = self._pending
+        if pending is not None:
+            self._pending = ShownCard(pending.view, pending.actions, (thumbnail, rendered))
+        else:
+            self.query_one(ProductImage).show(thumbnail, rendered)
 
     def on_action_label_clicked(self, message: ActionLabel.Clicked) -> None:
         """Turns a click on an action line into its message."""
@@ -118,14 +193,3 @@ class CardScreen(Screen[None]):
         """Posts `OrderRequested` when the card offers it."""
         if self.actions is not None and self.actions.can_order:
             self.post_message(self.OrderRequested(self.actions.gtin))
-
-    def on_mount(self) -> None:
-        """Shows an image that arrived before the screen was mounted."""
-        if self._thumbnail is not None:
-            self.query_one(ProductImage).show(self._thumbnail)
-
-    def show_image(self, thumbnail: Thumbnail) -> None:
-        """Shows the product image (now, or when the screen mounts)."""
-        self._thumbnail = thumbnail
-        if self.is_mounted:
-            self.query_one(ProductImage).show(thumbnail)

@@ -1,5 +1,8 @@
 """Provides the product card widget, which renders a `CardView` (and the unknown-code card).
 
+The card is built once and updated in place for every scan: one `Static` per section (titles,
+prices and stock, reviews and complements, description), each holding styled `Content`, so a
+new card costs a few text updates and one layout pass instead of composing a widget per line.
 The widget only lays out lines that `kiosk.card_view` computed and does no I/O; the app hands
 the product image down once it has fetched it (`ProductImage.show`).
 Text from the catalog is never parsed as markup, so a name like "[Sale]" shows as written.
@@ -14,10 +17,17 @@ from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Static
 
 from kiosk.card_view import CardView, UnknownView
 from kiosk.thumbnail import THUMBNAIL_HEIGHT_PX, THUMBNAIL_WIDTH_PX, Thumbnail
+
+Piece = tuple[str, str] | str
+"""A run of text with a Textual style (e.g. `("Here", "bold")`), or plain text."""
+
+COMPARISON_STYLES = {"cheaper_online": "$warning", "cheaper_here": "$success"}
+TITLE_STYLE = "bold underline"
 
 
 def half_block_text(thumbnail: Thumbnail) -> Text:
@@ -42,77 +52,109 @@ class ProductImage(Static):
         super().__init__(self.PLACEHOLDER, id=id, markup=False)
         self.thumbnail: Thumbnail | None = None
 
-    def show(self, thumbnail: Thumbnail) -> None:
-        """Replaces the placeholder with the thumbnail."""
+    def show(self, thumbnail: Thumbnail, rendered: Text | None = None) -> None:
+        """Replaces the placeholder with the thumbnail.
+
+        Args:
+            thumbnail: the picture.
+            rendered: `half_block_text(thumbnail)` when the caller cached it.
+        """
+        if thumbnail is self.thumbnail:
+            return
         self.thumbnail = thumbnail
-        self.update(half_block_text(thumbnail))
+        self.update(rendered if rendered is not None else half_block_text(thumbnail))
+
+    def clear(self) -> None:
+        """Shows the placeholder again (the next product has no picture yet)."""
+        if self.thumbnail is not None:
+            self.thumbnail = None
+            self.update(self.PLACEHOLDER)
 
 
-def _lines(texts: Iterable[str], *, classes: str) -> list[Static]:
-    return [Static(text, markup=False, classes=classes) for text in texts]
+def lines_content(pieces: Iterable[Piece | None]) -> Content:
+    """One `Content` with a line per piece; None pieces leave an empty line (a gap)."""
+    parts: list[Piece] = []
+    for index, piece in enumerate(pieces):
+        if index:
+            parts.append("\n")
+        if piece is not None:
+            parts.append(piece)
+    return Content.assemble(*parts)
+
+
+def titles_content(view: CardView) -> Content:
+    """Name, brand and category, code."""
+    return lines_content(
+        [
+            (view.title, "bold $accent"),
+            (view.subtitle, "$text-muted"),
+            (f"Code {view.code}", "$text-muted"),
+        ]
+    )
+
+
+def left_content(view: CardView) -> Content:
+    """Prices with the comparison line, stock here and shelf, online stock per warehouse."""
+    comparison = (view.comparison, COMPARISON_STYLES.get(view.comparison_kind, ""))
+    pieces: list[Piece | None] = [
+        (f"Here {view.store_price}", "bold"),
+        f"Online {view.online_price}",
+        comparison,
+        None,
+        (view.store_stock, "bold"),
+        view.shelf,
+    ]
+    if view.online_stock:
+        pieces += [None, ("Online stock", TITLE_STYLE), *view.online_stock]
+    return lines_content(pieces)
+
+
+def right_content(view: CardView) -> Content:
+    """Rating, the most helpful reviews, complementary items in stock here."""
+    pieces: list[Piece | None] = [(view.rating, "bold"), *view.reviews]
+    if view.complements:
+        pieces += [None, ("Goes well with (in stock here)", TITLE_STYLE), *view.complements]
+    return lines_content(pieces)
 
 
 class ProductCardWidget(Vertical):
-    """Everything about one product: prices, stock here and online, reviews, complements."""
+    """Everything about one product: prices, stock here and online, reviews, complements.
 
-    def __init__(self, view: CardView, *, id: str | None = None) -> None:
-        """Creates the card.
+    Composed once; `show` puts another product's lines in the same widgets.
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        """Creates the empty card.
 
         Args:
-            view: the lines to show.
             id: the widget id.
         """
         super().__init__(id=id)
-        self.view = view
+        self.view: CardView | None = None
 
     def compose(self) -> ComposeResult:
         """Lays out the card: freshness banner, header, then prices/stock beside reviews."""
-        view = self.view
-        if view.freshness is not None:
-            yield Static(view.freshness, id="freshness", markup=False)
+        yield Static("", id="freshness", markup=False)
         with Horizontal(id="card-header"):
             yield ProductImage(id="product-image")
-            with Vertical(id="card-titles"):
-                yield Static(view.title, id="product-name", markup=False)
-                yield Static(view.subtitle, id="product-brand", markup=False)
-                yield Static(f"Code {view.code}", id="product-code", markup=False)
+            yield Static("", id="card-titles", markup=False)
         with Horizontal(id="card-body"):
-            with Vertical(id="card-left"):
-                yield from self._prices()
-                yield from self._stock()
-            with Vertical(id="card-right"):
-                yield from self._reviews()
-                yield from self._complements()
-        if view.description:
-            yield Static(view.description, id="description", markup=False)
+            yield Static("", id="card-left", markup=False)
+            yield Static("", id="card-right", markup=False)
+        yield Static("", id="description", markup=False)
 
-    def _prices(self) -> ComposeResult:
-        view = self.view
-        yield Static(f"Here {view.store_price}", id="store-price", markup=False)
-        yield Static(f"Online {view.online_price}", id="online-price", markup=False)
-        yield Static(view.comparison, id="comparison", markup=False, classes=view.comparison_kind)
-
-    def _stock(self) -> ComposeResult:
-        view = self.view
-        yield Static(view.store_stock, id="store-stock", markup=False)
-        yield Static(view.shelf, id="shelf", markup=False)
-        if view.online_stock:
-            yield Static("Online stock", classes="section-title")
-            with Vertical(id="online-stock"):
-                yield from _lines(view.online_stock, classes="line")
-
-    def _reviews(self) -> ComposeResult:
-        yield Static(self.view.rating, id="rating", markup=False)
-        if self.view.reviews:
-            with Vertical(id="reviews"):
-                yield from _lines(self.view.reviews, classes="line review")
-
-    def _complements(self) -> ComposeResult:
-        if not self.view.complements:
-            return
-        yield Static("Goes well with (in stock here)", classes="section-title")
-        with Vertical(id="complements"):
-            yield from _lines(self.view.complements, classes="line")
+    def show(self, view: CardView) -> None:
+        """Shows `view` in the card's widgets (call once the card is mounted)."""
+        self.view = view
+        freshness = self.query_one("#freshness", Static)
+        freshness.update(view.freshness or "")
+        freshness.display = view.freshness is not None
+        self.query_one("#card-titles", Static).update(titles_content(view))
+        self.query_one("#card-left", Static).update(left_content(view))
+        self.query_one("#card-right", Static).update(right_content(view))
+        description = self.query_one("#description", Static)
+        description.update(view.description)
+        description.display = bool(view.description)
 
 
 class UnknownCodeWidget(Vertical):
