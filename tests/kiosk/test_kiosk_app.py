@@ -92,28 +92,42 @@ def texts(screen: Screen[Any], selector: str) -> list[str]:
     return [str(widget.content) for widget in screen.query(selector).results(Static)]
 
 
+def lines(screen: Screen[Any], selector: str) -> list[str]:
+    """The lines of one card section (a `Static` holding several lines)."""
+    return text(screen, selector).split("\n")
+
+
 async def test_a_scan_shows_the_product_card(seeded_hub: SeededHub) -> None:
     app = kiosk(seeded_hub.client())
     async with app.run_test(size=SIZE) as pilot:
         app.deliver_scan(build_scan())
         card = await wait_for_screen(pilot, CardScreen)
-        assert text(card, "#product-name") == "Oat drink 1 l"
-        assert text(card, "#product-brand") == "Oatly · grocery"
-        assert text(card, "#store-price") == "Here €2.49"
-        assert text(card, "#online-price") == "Online €2.29"
-        assert text(card, "#comparison") == "Cheaper online: save €0.20 if you order it"
-        assert text(card, "#store-stock") == "14 in stock in this store"
-        assert text(card, "#shelf") == "Aisle 5, bay 2"
-        assert texts(card, "#online-stock Static") == [
+        assert lines(card, "#card-titles") == [
+            "Oat drink 1 l",
+            "Oatly · grocery",
+            f"Code {OAT_MILK_GTIN[1:]}",
+        ]
+        assert lines(card, "#card-left") == [
+            "Here €2.49",
+            "Online €2.29",
+            "Cheaper online: save €0.20 if you order it",
+            "",
+            "14 in stock in this store",
+            "Aisle 5, bay 2",
+            "",
+            "Online stock",
             "North DC: 5 in stock, delivery tomorrow",
             "South DC: 40 in stock, delivery in 3 days",
         ]
-        assert text(card, "#rating") == "★★★★★ 4.5 (2 reviews)"
-        assert texts(card, "#reviews Static") == [
-            "★★★★★ Creamy: Great in coffee. (9 found this helpful)"
+        assert lines(card, "#card-right") == [
+            "★★★★★ 4.5 (2 reviews)",
+            "★★★★★ Creamy: Great in coffee. (9 found this helpful)",
+            "",
+            "Goes well with (in stock here)",
+            "Granola: €3.99, 6 here",
         ]
-        assert texts(card, "#complements Static") == ["Granola: €3.99, 6 here"]
         # The hub never reached central in this test: the card says how old its copy is.
+        assert card.query_one("#freshness").display
         assert text(card, "#freshness").startswith(
             "Online prices and stock as of 21 Nov 09:30 (2 h ago)"
         )
@@ -126,7 +140,8 @@ async def test_no_as_of_line_while_central_is_reachable(seeded_hub: SeededHub) -
     async with app.run_test(size=SIZE) as pilot:
         app.deliver_scan(build_scan())
         card = await wait_for_screen(pilot, CardScreen)
-        assert not card.query("#freshness")
+        assert not card.query_one("#freshness").display
+        assert lines(card, "#card-titles")[0] == "Oat drink 1 l"
 
 
 async def test_an_unknown_code_shows_the_not_in_catalog_card(seeded_hub: SeededHub) -> None:
@@ -147,8 +162,8 @@ async def test_a_typed_code_shows_its_card(seeded_hub: SeededHub) -> None:
         await pilot.click("#code-input")
         await pilot.press(*"5012345678900", "enter")
         card = await wait_for_screen(pilot, CardScreen)
-        assert text(card, "#product-name") == "Granola"
-        assert text(card, "#comparison") == "Cheaper online: save €1.70 if you order it"
+        assert lines(card, "#card-titles")[0] == "Granola"
+        assert lines(card, "#card-left")[2] == "Cheaper online: save €1.70 if you order it"
     assert app.kiosk_state.history[-1].source == "manual"
 
 
@@ -181,7 +196,7 @@ async def test_hub_down_shows_the_error_screen_and_retry_works(
         serve_hub(seeded_hub.app, port)
         await pilot.click("#retry")
         card = await wait_for_screen(pilot, CardScreen)
-        assert text(card, "#product-name") == "Oat drink 1 l"
+        assert lines(card, "#card-titles")[0] == "Oat drink 1 l"
     outcomes = [(r.source, r.outcome) for r in app.kiosk_state.history]
     assert outcomes == [("scanner", "error"), ("retry", "card")]
 
@@ -209,12 +224,31 @@ async def test_a_newer_scan_wins_and_escape_goes_home(seeded_hub: SeededHub) -> 
         card = await wait_for_screen(pilot, CardScreen)
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert text(app.screen, "#product-name") == "Granola", card
+        assert lines(app.screen, "#card-titles")[0] == "Granola", card
         assert len(app.screen_stack) == 2
         await pilot.press("escape")
         await wait_for_screen(pilot, HomeScreen)
         assert len(app.screen_stack) == 1
     assert [r.code for r in app.kiosk_state.history] == [OAT_MILK_GTIN, GRANOLA_GTIN]
+
+
+async def test_a_scan_over_a_card_updates_the_same_screen_in_place(seeded_hub: SeededHub) -> None:
+    app = kiosk(seeded_hub.client())
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_scan(build_scan())
+        card = await wait_for_screen(pilot, CardScreen)
+        widgets = len(card.query("*"))
+        app.deliver_scan(build_scan(text=GRANOLA_GTIN[1:], gtin=GRANOLA_GTIN))
+        await wait_until(pilot, lambda: lines(card, "#card-titles")[0] == "Granola")
+        assert app.screen is card and card.shown_gtin == GRANOLA_GTIN
+        assert len(card.query("*")) == widgets  # nothing composed or mounted for the new card
+        # Nothing left over from the oat drink: granola has no reviews, no complements.
+        assert lines(card, "#card-right") == ["No reviews yet"]
+        await pilot.press("escape")
+        await wait_for_screen(pilot, HomeScreen)
+        app.deliver_scan(build_scan())
+        assert await wait_for_screen(pilot, CardScreen) is card
+        assert lines(card, "#card-titles")[0] == "Oat drink 1 l"
 
 
 async def test_the_session_ends_when_idle(seeded_hub: SeededHub) -> None:
@@ -273,7 +307,7 @@ async def test_a_scan_published_by_the_edge_agent_reaches_the_screen(
             info = edge.publish(feed.topic, envelope.to_json_bytes(), qos=1)
             await asyncio.to_thread(info.wait_for_publish, WAIT_S)
             card = await wait_for_screen(pilot, CardScreen)
-            assert text(card, "#product-name") == "Oat drink 1 l"
+            assert lines(card, "#card-titles")[0] == "Oat drink 1 l"
             assert text(card, "#scanner-status") == "Scanner: ready"
     finally:
         edge.disconnect()
@@ -322,6 +356,37 @@ async def test_the_product_image_replaces_the_placeholder() -> None:
         await wait_until(pilot, lambda: image.thumbnail is not None)
         assert image.thumbnail is not None
         assert image.thumbnail.cell_rows()[0][0] == ((0, 255, 0), (0, 255, 0))
+
+
+async def test_the_image_is_fetched_once_and_shown_at_once_on_the_next_scan() -> None:
+    picture = np.zeros((40, 40, 3), dtype=np.uint8)
+    picture[:, :, 2] = 255  # red in BGR
+    ok, png = cv2.imencode(".png", picture)
+    assert ok
+    fetched: list[str] = []
+    card = build_card(image_url="http://central.test/v1/products/04006381333931/image.png")
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "central.test":
+            fetched.append(str(request.url))
+            return httpx.Response(200, content=bytes(png))
+        return httpx.Response(200, json=card.model_dump(mode="json"))
+
+    client = HubClient("http://hub.test", timeout_s=1.0, transport=httpx.MockTransport(answer))
+    app = kiosk(client)
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_scan(build_scan())
+        screen = await wait_for_screen(pilot, CardScreen)
+        image = screen.query_one(ProductImage)
+        await wait_until(pilot, lambda: image.thumbnail is not None)
+        await pilot.press("escape")
+        await wait_for_screen(pilot, HomeScreen)
+        app.deliver_scan(build_scan())
+        await wait_for_screen(pilot, CardScreen)
+        assert image.thumbnail is not None  # from the cache, with the card's first frame
+        assert image.thumbnail.cell_rows()[0][0] == ((255, 0, 0), (255, 0, 0))
+        await app.workers.wait_for_complete()
+    assert len(fetched) == 1
 
 
 async def test_a_missing_image_keeps_the_placeholder() -> None:
