@@ -126,13 +126,28 @@ def record_attempt(
     )
 
 
-def failures_since_success(db: Database, username: str, *, since: datetime) -> list[datetime]:
-    """Failed login times of a username after `since` and after its last successful login."""
+def failures_since_success(
+    db: Database, username: str, *, remote: str | None, since: datetime
+) -> list[datetime]:
+    """Failed login times of a username from one client address, after `since` and after the
+    last successful login of that username from that address (the per-pair lock-out)."""
     rows = db.execute(
-        "SELECT attempted_at FROM staff_login_attempts WHERE username = ? AND succeeded = 0"
-        " AND attempted_at > ? AND attempted_at > COALESCE((SELECT MAX(attempted_at)"
-        " FROM staff_login_attempts WHERE username = ? AND succeeded = 1), '')",
-        [username, to_db_time(since), username],
+        "SELECT attempted_at FROM staff_login_attempts WHERE username = ? AND remote IS ?"
+        " AND succeeded = 0 AND attempted_at > ? AND attempted_at > COALESCE((SELECT"
+        " MAX(attempted_at) FROM staff_login_attempts WHERE username = ? AND remote IS ?"
+        " AND succeeded = 1), '')",
+        [username, remote, to_db_time(since), username, remote],
+    ).fetchall()
+    return [from_db_time(str(row[0])) for row in rows]
+
+
+def failures_from_address(db: Database, remote: str | None, *, since: datetime) -> list[datetime]:
+    """Failed login times from one client address for any username after `since` (the
+    per-address rate limit)."""
+    rows = db.execute(
+        "SELECT attempted_at FROM staff_login_attempts WHERE remote IS ? AND succeeded = 0"
+        " AND attempted_at > ?",
+        [remote, to_db_time(since)],
     ).fetchall()
     return [from_db_time(str(row[0])) for row in rows]
 

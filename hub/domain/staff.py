@@ -1,4 +1,5 @@
-"""Provides the staff rules: roles and what each may do, username and password policy, lock-out.
+"""Provides the staff rules: roles and what each may do, username and password policy, lock-out
+(per username and client address, plus a per-address rate limit).
 
 Pure: no I/O and no clock (callers pass `now` and the recorded failures).
 """
@@ -21,6 +22,7 @@ USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._-]{3,64}$")
 PASSWORD_MIN_CHARS = 10
 PASSWORD_MAX_CHARS = 256
 LOCKOUT_FAILURES = 5
+ADDRESS_LOCKOUT_FAILURES = 20
 LOCKOUT_WINDOW = timedelta(minutes=15)
 SESSION_IDLE = timedelta(hours=2)
 SESSION_MAX = timedelta(hours=12)
@@ -54,21 +56,26 @@ def role_problem(role: str) -> str | None:
     return None if role in ROLES else f"one of {', '.join(ROLES)}"
 
 
-def locked_until(failures: Sequence[datetime], *, now: datetime) -> datetime | None:
-    """When a lock-out ends, or None when the account may try to log in now.
+def locked_until(
+    failures: Sequence[datetime], *, now: datetime, limit: int = LOCKOUT_FAILURES
+) -> datetime | None:
+    """When a lock-out ends, or None when a login may be tried now.
 
     Args:
-        failures: times of failed logins since the last success (any order).
+        failures: times of failed logins (any order): of one username from one address since
+            their last success, or of one address for any username.
         now: the current UTC time.
+        limit: failures within `LOCKOUT_WINDOW` that lock (`LOCKOUT_FAILURES` per username and
+            address, `ADDRESS_LOCKOUT_FAILURES` per address).
 
     Returns:
-        The end of the lock-out: `LOCKOUT_FAILURES` failures within `LOCKOUT_WINDOW` lock the
-        account until the oldest of them leaves the window.
+        The end of the lock-out: `limit` failures within `LOCKOUT_WINDOW` lock until the oldest
+        of them leaves the window.
     """
     recent = sorted(t for t in failures if now - t < LOCKOUT_WINDOW)
-    if len(recent) < LOCKOUT_FAILURES:
+    if len(recent) < limit:
         return None
-    return recent[-LOCKOUT_FAILURES] + LOCKOUT_WINDOW
+    return recent[-limit] + LOCKOUT_WINDOW
 
 
 def session_expiry(created_at: datetime, last_seen_at: datetime) -> datetime:

@@ -27,7 +27,12 @@ from hub.db import staff as staff_db
 from hub.db.connection import write_transaction
 from hub.domain.dashboard.forms import FormCheck, check_login
 from hub.domain.passwords import hash_password, needs_rehash, verify_password
-from hub.domain.staff import LOCKOUT_WINDOW, locked_until, session_expiry
+from hub.domain.staff import (
+    ADDRESS_LOCKOUT_FAILURES,
+    LOCKOUT_WINDOW,
+    locked_until,
+    session_expiry,
+)
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["staff"], include_in_schema=False)
@@ -95,12 +100,25 @@ async def _password_matches(services: Services, user: staff_db.StaffUser | None,
     return matches and user is not None and user.active
 
 
-def _lock_message(services: Services, username: str, now: datetime) -> str | None:
-    failures = staff_db.failures_since_success(services.db, username, since=now - LOCKOUT_WINDOW)
-    until = locked_until(failures, now=now)
+def _lock_message(
+    services: Services, username: str, remote: str | None, now: datetime
+) -> str | None:
+    """Why this username may not try from this address now, or None.
+
+    Failures lock a username only for the address they came from (nobody can lock a colleague
+    out from another till), and too many failures from one address lock that address for every
+    username (guessing across accounts).
+    """
+    since = now - LOCKOUT_WINDOW
+    pair = staff_db.failures_since_success(services.db, username, remote=remote, since=since)
+    address = staff_db.failures_from_address(services.db, remote, since=since)
+    by_address = locked_until(address, now=now, limit=ADDRESS_LOCKOUT_FAILURES)
+    until = by_address or locked_until(pair, now=now)
     if until is None:
         return None
     minutes = max(1, round((until - now).total_seconds() / 60))
+    if by_address is not None:
+        return f"Too many failed logins from this address: try again in {minutes} minute(s)."
     return f"Too many failed attempts: this account is locked for {minutes} more minute(s)."
 
 
@@ -114,11 +132,11 @@ async def login(request: Request, services: Services) -> Response:
     if not check.ok:
         return _login_page(services, request, check, status=422)
     username, now = check.values["username"], services.clock()
-    locked = _lock_message(services, username, now)
+    remote = request.client.host if request.client else None
+    locked = _lock_message(services, username, remote, now)
     if locked is not None:
         return _login_page(services, request, check, status=429, message=locked)
     user = staff_db.find_user(services.db, username)
-    remote = request.client.host if request.client else None
     if not await _password_matches(services, user, check.values["password"]):
         with write_transaction(services.db):
             staff_db.record_attempt(services.db, username, succeeded=False, remote=remote, now=now)

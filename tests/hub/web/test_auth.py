@@ -10,7 +10,10 @@ from fastapi.testclient import TestClient
 from sqlite_utils import Database
 from web_harness import ASSOCIATE, MANAGER, PASSWORD, FakeClock, log_in, post_login
 
+from hub.api.app import create_app
+from hub.config import HubSettings
 from hub.db.staff import token_digest
+from hub.domain.staff import ADDRESS_LOCKOUT_FAILURES
 
 STAFF_PAGES = [
     "/dashboard",
@@ -25,6 +28,7 @@ STAFF_PAGES = [
     "/dashboard/demand.csv",
     "/dashboard/audit",
     "/dashboard/users",
+    "/dashboard/prices",
 ]
 
 
@@ -95,6 +99,31 @@ def test_five_failures_lock_the_account_for_fifteen_minutes(
     assert locked.status_code == 429 and "locked" in locked.text
     clock.advance(timedelta(minutes=15, seconds=1))
     assert post_login(client, MANAGER, PASSWORD).status_code == 303
+
+
+def test_lock_out_is_per_address_so_nobody_locks_a_colleague_out(
+    client: TestClient, settings: HubSettings, staff_db: Database, clock: FakeClock
+) -> None:
+    for _ in range(5):
+        assert post_login(client, MANAGER, "guess").status_code == 401
+    assert post_login(client, MANAGER, PASSWORD).status_code == 429
+    app = create_app(settings, staff_db, clock=clock)
+    with TestClient(app, client=("10.0.0.7", 40000)) as till:
+        assert post_login(till, MANAGER, PASSWORD).status_code == 303
+
+
+def test_many_failures_from_one_address_lock_it_for_every_username(
+    client: TestClient, settings: HubSettings, staff_db: Database, clock: FakeClock
+) -> None:
+    for n in range(ADDRESS_LOCKOUT_FAILURES):
+        assert post_login(client, f"guess-{n}", "wrong password").status_code == 401
+    refused = post_login(client, ASSOCIATE, PASSWORD)
+    assert refused.status_code == 429 and "from this address" in refused.text
+    app = create_app(settings, staff_db, clock=clock)
+    with TestClient(app, client=("10.0.0.8", 40000)) as other:
+        assert post_login(other, ASSOCIATE, PASSWORD).status_code == 303
+    clock.advance(timedelta(minutes=15, seconds=1))
+    assert post_login(client, ASSOCIATE, PASSWORD).status_code == 303
 
 
 def test_login_form_without_its_csrf_token_is_refused(client: TestClient) -> None:

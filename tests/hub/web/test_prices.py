@@ -12,9 +12,9 @@ from sqlite_utils import Database
 from web_harness import ASSOCIATE, MANAGER, SOLD_OUT, FakeClock, log_in, seed_store
 
 from hub.db import pricing, stock
-from hub.domain.pricing import PricingPolicy
 from hub.db.connection import write_transaction
 from hub.db.stock import Movement
+from hub.domain.pricing import PricingPolicy
 
 _PROPOSAL = re.compile(r'data-proposal="(\d+)"')
 
