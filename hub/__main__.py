@@ -26,6 +26,7 @@ from sqlite_utils import Database
 from hub.answers.service import AnswerService, start_answer_service
 from hub.api.app import create_app
 from hub.api.notifier import EventNotifier
+from hub.api.routes.device_commands import install_device_command_api
 from hub.api.routes.index import install_index_api
 from hub.catalog.client import CentralClient
 from hub.catalog.sync import CatalogSync
@@ -346,6 +347,7 @@ def run_hub(settings: HubSettings, broker: BrokerAddress) -> int:
                 broker_connected=workers.ingest.is_connected,
                 outbox_wake=workers.outbox.wake,
             )
+            install_device_command_api(app, workers.answers.publisher.publish)
             if index is not None:
                 install_index_api(app, index.service)
             serve(app, settings)
