@@ -78,14 +78,17 @@ def start_index(
         versions=versions, photos=photos, builder=builder, publisher=publisher, clock=clock
     )
     if index.build_on_start and versions.current() is None:
-        ready = _catalog_ready(settings.db_path)
-        threading.Thread(
-            target=build_when_ready,
-            args=(service, ready),
-            name="index-first-build",
-            daemon=True,
-        ).start()
+        _start_first_build(service, settings.db_path)
     return IndexParts(service, publisher)
+
+
+def _start_first_build(service: IndexService, db_path: Path) -> None:
+    """Starts a thread that builds a first version once the catalog has products."""
+    ready = _catalog_ready(db_path)
+    thread = threading.Thread(
+        target=build_when_ready, args=(service, ready), name="index-first-build", daemon=True
+    )
+    thread.start()
 
 
 def _catalog_ready(db_path: Path) -> Callable[[], bool]:
