@@ -1,5 +1,6 @@
 """Drives the staff dashboard in Debian's Chromium (Playwright): log in, see a replayed edge
-event arrive live, resolve a discrepancy, mark a pickup ready, see a wrong password refused.
+event arrive live, resolve a discrepancy, mark a pickup ready, approve a price proposal, see a
+wrong password refused.
 
 The hub is real: ingest on the session mosquitto, the app under uvicorn on a loopback port, and
 an edge agent replaying `kiosk_oat_milk` in this process. Screenshots of every page land in
@@ -29,7 +30,9 @@ from playwright.sync_api import Browser, Page, Route, expect, sync_playwright
 from web_harness import ASSOCIATE, BARISTA_OAT, MANAGER, OAT_MILK, PASSWORD, add_staff, seed_store
 
 from aisle.broker import BrokerEndpoint
-from hub.db.connection import open_database
+from hub.db import stock
+from hub.db.connection import open_database, write_transaction
+from hub.db.stock import Movement
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 SEEDED_DEVICE = "glasses-7"
@@ -46,6 +49,8 @@ def hub(mqtt_broker: BrokerEndpoint, tmp_path_factory: pytest.TempPathFactory) -
     add_staff(db, MANAGER, role="manager", now=now)
     add_staff(db, ASSOCIATE, role="associate", now=now)
     seed_store(db, now, device=SEEDED_DEVICE)
+    with write_transaction(db):  # 80 that do not sell: the prices page proposes a markdown
+        stock.record_movement(db, Movement(BARISTA_OAT, "receipt", 80, "delivery:browser"), now)
     db.close()
     with live_hub(mqtt_broker, db_path, unique_store()) as running:
         yield running
@@ -172,6 +177,30 @@ def test_an_associate_marks_a_pickup_ready(page: Page) -> None:
     shot(page, "pickups")
     page.goto("/dashboard/users")
     expect(page.locator("h1")).to_contain_text("403")
+
+
+def test_a_manager_approves_a_price_proposal(page: Page) -> None:
+    log_in(page)
+    page.goto("/dashboard/prices")
+    page.locator("#run-proposals button").click()
+    expect(page.locator(".flash")).to_contain_text("new")
+    proposal = page.locator("article[data-proposal]", has_text="Barista oat drink 1 l")
+    expect(proposal).to_contain_text("Overstock: 80 on hand")
+    shot(page, "prices")
+    proposal.locator("input[name=price]").fill("0.50")
+    proposal.locator('button[data-action="approve"]').click()
+    proposal = page.locator("article[data-proposal]", has_text="Barista oat drink 1 l")
+    expect(proposal.locator('.field-error[data-field="price"]')).to_contain_text("at least")
+    proposal.locator("input[name=price]").fill("1.99")
+    proposal.locator('button[data-action="approve"]').click()
+    expect(page.locator(".flash")).to_contain_text("now sells at 1.99")
+    card = page.request.get(f"/api/v1/cards/{BARISTA_OAT}")
+    assert card.ok and card.json()["store_price_cents"] == 199
+    page.goto("/dashboard/prices?tab=decided")
+    expect(page.locator("article[data-proposal]", has_text="Barista")).to_contain_text(
+        f"approved at 1.99 by {MANAGER}"
+    )
+    shot(page, "prices-approved")
 
 
 @pytest.mark.parametrize(
