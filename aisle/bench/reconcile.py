@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,9 +31,9 @@ import httpx
 from aisle.broker import free_port
 from central.db.connection import SqlDatabase, iso_utc
 from central.db.schema import migrate
-from contracts.catalog import ChangePage
 from contracts.gtin import gs1_check_digit
 from hub.catalog.client import CentralClient
+from hub.catalog.pages import PreparedPage
 from hub.catalog.sync import CatalogSync
 from hub.db.connection import open_database
 
@@ -164,6 +165,15 @@ def start_central(path: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("central did not start")
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far (Linux `/proc`; 0.0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peer_rates(base_url: str, folder: Path, page_limit: int) -> tuple[float, float]:
     """Changes per second of central's feed read alone, and of the hub's parse-and-write alone."""
     bodies = []
@@ -182,20 +192,33 @@ def peer_rates(base_url: str, folder: Path, page_limit: int) -> tuple[float, flo
     )
     start_s = time.perf_counter()
     for page, body in enumerate(bodies):
-        sync.apply_page(page * page_limit, ChangePage.model_validate_json(body))
+        sync.apply_prepared(PreparedPage.from_body(page * page_limit, body))
     write_s = time.perf_counter() - start_s
     scratch.close()
     changes = PEER_PAGES * page_limit
     return changes / read_s, changes / write_s
 
 
-def timed_sync(sync: CatalogSync) -> tuple[float, int]:
-    """Runs a sync to caught up; returns (seconds, changes applied)."""
+@dataclass(frozen=True, slots=True)
+class Timed:
+    """One timed sync: wall seconds, the cursor reached, CPU seconds of hub and central."""
+
+    wall_s: float
+    cursor: int
+    hub_cpu_s: float
+    central_cpu_s: float
+
+
+def timed_sync(sync: CatalogSync, central_pid: int) -> Timed:
+    """Runs a sync to caught up, timing it (wall clock and each side's CPU)."""
+    hub_cpu_s, central_cpu_s = time.process_time(), cpu_s(central_pid)
     start_s = time.perf_counter()
     report = sync.run_once()
     while not report.caught_up:
         report = sync.run_once()
-    return time.perf_counter() - start_s, report.cursor
+    wall_s = time.perf_counter() - start_s
+    hub_cpu_s = time.process_time() - hub_cpu_s
+    return Timed(wall_s, report.cursor, hub_cpu_s, cpu_s(central_pid) - central_cpu_s)
 
 
 def run(args: argparse.Namespace) -> dict[str, float | int | str]:
@@ -216,10 +239,10 @@ def run(args: argparse.Namespace) -> dict[str, float | int | str]:
                 clock=lambda: datetime.now(UTC),
                 page_limit=args.page_limit,
             )
-            full_s, cursor = timed_sync(sync)
+            full = timed_sync(sync, process.pid)
             delta = min(DELTA_CHANGES, args.products)
             add_price_changes(central_db, delta, args.products)
-            delta_s, _ = timed_sync(sync)
+            delta_run = timed_sync(sync, process.pid)
             products = int(hub_db.execute("SELECT COUNT(*) FROM products").fetchone()[0])
             pages = min(PEER_PAGES * args.page_limit, args.products)
             read_rate, write_rate = peer_rates(base_url, folder, max(1, pages // PEER_PAGES))
@@ -227,10 +250,14 @@ def run(args: argparse.Namespace) -> dict[str, float | int | str]:
             process.terminate()
             process.wait(10)
     return {
-        "full_sync_s": round(full_s, 2),
-        "delta_10k_s": round(delta_s, 3),
+        "full_sync_s": round(full.wall_s, 2),
+        "delta_10k_s": round(delta_run.wall_s, 3),
         "products": products,
-        "changes_per_s_full": round(cursor / full_s, 1),
+        "changes_per_s_full": round(full.cursor / full.wall_s, 1),
+        "hub_cpu_s_full": round(full.hub_cpu_s, 2),
+        "central_cpu_s_full": round(full.central_cpu_s, 2),
+        "hub_cpu_s_delta": round(delta_run.hub_cpu_s, 3),
+        "central_cpu_s_delta": round(delta_run.central_cpu_s, 3),
         "peer_feed_read_per_s": round(read_rate, 1),
         "peer_hub_parse_write_per_s": round(write_rate, 1),
         "delta_changes": delta,

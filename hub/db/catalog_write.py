@@ -13,11 +13,12 @@ one products row and one stock row instead of re-filing every index entry of the
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import itemgetter
 
+import orjson
 from sqlite_utils import Database
 
 from contracts.catalog import CatalogProduct, Change, Review
@@ -165,20 +166,21 @@ def _update_products(db: Database, changes: Sequence[PreparedChange]) -> None:
     indexed = [i for i, n in enumerate(PRODUCT_NAMES) if i and (found is None or n in found)]
     plain = [i for i in range(1, len(PRODUCT_NAMES)) if i not in indexed]
     if len(indexed) < len(names):
+        pick = itemgetter(*plain, 0)  # values, then the gtin
         db.conn.executemany(
             "UPDATE products SET "
             + ", ".join(f"{PRODUCT_NAMES[i]} = ?" for i in plain)
             + " WHERE gtin = ?",
-            [(*(c.product[i] for i in plain), c.gtin) for c in changes],
+            [pick(c.product) for c in changes],
         )
     if indexed:
+        pick = itemgetter(*[*indexed, 0, *indexed])  # values, gtin, values again to compare
         sets = ", ".join(f"{PRODUCT_NAMES[i]} = ?" for i in indexed)
         differs = " OR ".join(f"{PRODUCT_NAMES[i]} IS NOT ?" for i in indexed)
-        rows = []
-        for change in changes:
-            values = [change.product[i] for i in indexed]
-            rows.append((*values, change.gtin, *values))
-        db.conn.executemany(f"UPDATE products SET {sets} WHERE gtin = ? AND ({differs})", rows)
+        db.conn.executemany(
+            f"UPDATE products SET {sets} WHERE gtin = ? AND ({differs})",
+            [pick(c.product) for c in changes],
+        )
 
 
 def _replace_stock(db: Database, changes: Sequence[PreparedChange]) -> None:
@@ -186,7 +188,7 @@ def _replace_stock(db: Database, changes: Sequence[PreparedChange]) -> None:
     db.conn.executemany(_UPSERT_STOCK, [row for c in changes for row in c.stock])
     db.conn.executemany(
         _DELETE_OTHER_STOCK,
-        [(c.gtin, json.dumps([row[1] for row in c.stock])) for c in changes],
+        [(c.gtin, orjson.dumps([row[1] for row in c.stock])) for c in changes],
     )
 
 
