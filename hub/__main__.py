@@ -48,6 +48,7 @@ from hub.ingest.mqtt_ingest import MqttIngest
 from hub.ingest.processor import EventProcessor
 from hub.outbox.sender import OutboxSender
 from hub.pickup.sweeper import ReservationSweeper
+from hub.price_admin import propose_prices_main
 from hub.reconcile.runner import Reconciler
 from hub.staff_admin import add_user_main
 from hub.stock.seed import apply_stock_seed, load_stock_seed
@@ -58,6 +59,7 @@ ADMIN_COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "add-user": add_user_main,
     "add-token": add_token_main,
     "revoke-token": revoke_token_main,
+    "propose-prices": propose_prices_main,
 }
 
 GRACEFUL_SHUTDOWN_S = 2
@@ -364,7 +366,7 @@ def run_hub(settings: HubSettings, broker: BrokerAddress) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs `aisle hub`.
 
-    `aisle hub add-user|add-token|revoke-token ...` run an `ADMIN_COMMANDS` entry instead.
+    `aisle hub add-user|add-token|revoke-token|propose-prices ...` run an `ADMIN_COMMANDS` entry.
 
     Args:
         argv: arguments after `aisle hub`; defaults to `sys.argv[1:]`.

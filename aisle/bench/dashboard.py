@@ -37,7 +37,9 @@ from contracts.topics import events_topic
 from hub.api.app import create_app
 from hub.api.notifier import EventNotifier
 from hub.config import HubSettings
-from hub.db.connection import open_database
+from hub.db import pricing
+from hub.db.connection import open_database, write_transaction
+from hub.domain.pricing import PricingPolicy
 from hub.ingest.processor import EventProcessor
 
 STORE = "bench"
@@ -67,6 +69,8 @@ PAGES: dict[str, str] = {
     "audit": "/dashboard/audit",
     "audit_by_model": "/dashboard/audit?model=zxing",
     "users": "/dashboard/users",
+    "prices": "/dashboard/prices",
+    "prices_decided": "/dashboard/prices?tab=decided",
 }
 PEER = "/api/v1/health"
 
@@ -216,6 +220,20 @@ def time_live(server: Server, client: httpx.Client) -> dict[str, float]:
     return {"p50": stats["p50_ms"], "p95": stats["p95_ms"], "max": round(max(latencies_ms), 1)}
 
 
+def time_pricing_job(db_path: Path) -> dict[str, float | int]:
+    """Runs the price-proposal job once over the whole store and times it (seconds)."""
+    db = open_database(db_path, run_migrations=False)
+    try:
+        started = time.perf_counter()
+        with write_transaction(db):
+            run = pricing.run_pricing(db, now=datetime.now(UTC), policy=PricingPolicy())
+        seconds = round(time.perf_counter() - started, 2)
+        open_now = pricing.count_by_state(db).get("open", 0)
+    finally:
+        db.close()
+    return {"seconds": seconds, "products": run.products, "open_proposals": open_now}
+
+
 def run(args: argparse.Namespace, db_path: Path) -> dict[str, object]:
     """Builds (unless reused) the store, serves it, and measures every page and the stream."""
     sizes = BenchSizes(products=args.products, movements=args.movements, events=args.events)
@@ -225,6 +243,7 @@ def run(args: argparse.Namespace, db_path: Path) -> dict[str, object]:
         build_s = round(time.perf_counter() - started, 1)
     else:
         build_s = 0.0
+    pricing_job = time_pricing_job(db_path)
     server = Server(db_path)
     server.start()
     try:
@@ -244,6 +263,7 @@ def run(args: argparse.Namespace, db_path: Path) -> dict[str, object]:
         "pages": pages,
         "live_event_ms": live,
         "peer": {"api_health": peer},
+        "pricing_job": pricing_job,
         "worst_page_p95_ms": worst,
         "goals": {"page_p95_ms": 200, "live_event_p95_ms": 500},
         "meets_goals": worst <= 200 and live["p95"] <= 500,

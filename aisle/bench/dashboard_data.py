@@ -1,6 +1,7 @@
 """Provides the dashboard benchmark's store: a hub database filled fast (executemany in one
 transaction) with products, a ledger with snapshots, events, devices, reservations, orders,
-demand, AI decisions, a reconciliation report and one manager.
+demand, AI decisions, a reconciliation report, price proposals (the real job, some decided)
+and one manager.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from sqlite_utils import Database
 
 from contracts.gtin import gs1_check_digit
 from contracts.ids import new_ulid
-from hub.db import stock
+from hub.db import pricing, stock
 from hub.db.codec import to_db_time, to_json
 from hub.db.connection import open_database, write_transaction
 from hub.db.staff import add_user
 from hub.domain.passwords import hash_password
+from hub.domain.pricing import PricingPolicy
 
 CATEGORIES = tuple(f"category-{i:02d}" for i in range(40))
 WORDS = ("oat", "milk", "rice", "bean", "tea", "soap", "cap", "shirt", "pasta", "salt", "jam")
@@ -266,6 +268,32 @@ def _fill_report(db: Database, sizes: BenchSizes, stamp: str) -> None:
     )
 
 
+def fill_prices(
+    db: Database, sizes: BenchSizes, now: datetime, *, decided: int = 40
+) -> pricing.PricingRun:
+    """Overstocks every 40th product and relabels every 97th shelf, runs the real proposal job,
+    then approves and rejects `decided` proposals in turn."""
+    stamp = to_db_time(now)
+    db.conn.executemany(
+        "INSERT INTO stock_movements (gtin, kind, quantity, source_event, recorded_at)"
+        " VALUES (?, 'receipt', 100, ?, ?)",
+        ((gtin_of(i), f"bench-overstock:{i}", stamp) for i in range(0, sizes.products, 40)),
+    )
+    db.conn.executemany(
+        "INSERT INTO shelf_prices (gtin, price_cents, source, source_event, seen_at)"
+        " SELECT gtin, price_cents + 20, 'sighting', ?, ? FROM products WHERE gtin = ?",
+        ((f"bench-label:{i}", stamp, gtin_of(i)) for i in range(1, sizes.products, 97)),
+    )
+    run = pricing.run_pricing(db, now=now, policy=PricingPolicy())
+    for n, stored in enumerate(pricing.list_proposals(db, limit=decided)):
+        if n % 2:
+            pricing.reject(db, stored.id, reason="bench: not this week", by=MANAGER, now=now)
+        else:
+            cents = stored.proposal.proposed_cents
+            pricing.approve(db, stored.id, cents=cents, by=MANAGER, now=now)
+    return run
+
+
 def build_store(path: Path, sizes: BenchSizes, *, now: datetime, password: str) -> None:
     """Creates and fills the benchmark's hub database at `path` (one transaction).
 
@@ -285,6 +313,7 @@ def build_store(path: Path, sizes: BenchSizes, *, now: datetime, password: str) 
             _fill_pickups(db, sizes, now)
             _fill_orders(db, sizes, now)
             _fill_signals(db, sizes, now)
+            fill_prices(db, sizes, now)
             add_user(
                 db,
                 MANAGER,
