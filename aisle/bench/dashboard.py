@@ -237,12 +237,10 @@ def time_pricing_job(db_path: Path) -> dict[str, float | int]:
 def run(args: argparse.Namespace, db_path: Path) -> dict[str, object]:
     """Builds (unless reused) the store, serves it, and measures every page and the stream."""
     sizes = BenchSizes(products=args.products, movements=args.movements, events=args.events)
+    build_s, started = 0.0, time.perf_counter()
     if not db_path.exists():
-        started = time.perf_counter()
         build_store(db_path, sizes, now=datetime.now(UTC), password=PASSWORD)
         build_s = round(time.perf_counter() - started, 1)
-    else:
-        build_s = 0.0
     pricing_job = time_pricing_job(db_path)
     server = Server(db_path)
     server.start()
