@@ -22,6 +22,8 @@ from edge.index.text_rows import TextRows
 from edge.inference.runtime import load_model
 from edge.inference.text_embedder import TextEmbedder
 from edge.search.searcher import PhotoSearcher
+from edge.tryon.installed import load_installed
+from edge.tryon.receiver import AssetReceiver, ReceiverSettings
 from kiosk.ports import KioskFeatures, PhotoSearch, TryOnPreview
 
 logger = logging.getLogger(__name__)
@@ -33,8 +35,10 @@ class FeatureSources:
 
     Attributes:
         manifest: `models/manifest.json`.
-        tryon_assets: folder of try-on assets (`<asset_id>.png` + `.json`), or None for no try-on.
+        tryon_assets: where this kiosk keeps the try-on assets the hub ships (with `tryon_hub`),
+            or a folder of `<asset_id>.png` + `.json` offered as is; None: no try-on.
         catalog_texts: catalog file whose product texts text search matches, or None for none.
+        tryon_hub: how to fetch try-on assets from the hub (None: offer `tryon_assets` as is).
         photo_searcher: returns the running agent's photo searcher (None: the device config
             has no `[search]` section, photo search off).
         text_rows: returns the text rows of the agent's running index (None: the device has
@@ -43,21 +47,29 @@ class FeatureSources:
 
     manifest: Path
     tryon_assets: Path | None
+    tryon_hub: ReceiverSettings | None = None
     catalog_texts: Path | None = None
     photo_searcher: Callable[[], PhotoSearcher | None] | None = None
     text_rows: Callable[[], TextRows | None] | None = None
 
 
 def build_tryon(sources: FeatureSources, frames: LatestFrame) -> TryOnPreview | None:
-    """The try-on port, or None (logged) when it cannot run on this kiosk."""
+    """The try-on port, or None (logged) when it cannot run on this kiosk.
+
+    With `tryon_hub` the assets come from the hub: the version installed before is offered at
+    once and a receiver thread installs each new one; else a local folder is offered as it is.
+    """
     folder = sources.tryon_assets
     if folder is None:
         return None
-    if not folder.is_dir():
+    if sources.tryon_hub is not None:
+        assets = load_installed(folder)
+    elif folder.is_dir():
+        assets = scan_assets(folder)
+    else:
         logger.warning("try-on off: asset folder %s not found", folder)
         return None
-    assets = scan_assets(folder)
-    if not assets:
+    if not assets.assets() and sources.tryon_hub is None:
         logger.warning("try-on off: no try-on assets in %s", folder)
         return None
     try:
@@ -65,7 +77,9 @@ def build_tryon(sources: FeatureSources, frames: LatestFrame) -> TryOnPreview | 
     except EdgeError as exc:
         logger.warning("try-on off: %s", exc)
         return None
-    logger.info("try-on on: %d garments from %s", len(assets), folder)
+    if sources.tryon_hub is not None:
+        AssetReceiver(sources.tryon_hub, assets).start()  # daemon thread: ends with the kiosk
+    logger.info("try-on on: %d garments from %s", len(assets.assets()), folder)
     return EdgeTryOn(models, assets, frames)
 
 

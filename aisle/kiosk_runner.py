@@ -28,6 +28,7 @@ from edge.errors import EdgeError
 from edge.index.text_rows import TextRows
 from edge.search.searcher import PhotoSearcher
 from edge.sources.factory import make_source
+from edge.tryon.receiver import ReceiverSettings
 from kiosk.__main__ import build_app
 from kiosk.app import KioskApp
 from kiosk.config import KioskSettings
@@ -151,10 +152,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--index-folder", type=Path, help="keep photo-search indexes here")
     parser.add_argument("--replay", type=Path, help="play this replay fixture first")
     parser.add_argument(
+        "--tryon-dir",
+        type=Path,
+        help="where the kiosk keeps the try-on assets the hub ships; default var/tryon-<device>",
+    )
+    parser.add_argument(
         "--tryon-assets",
         type=Path,
-        default=DEMO_TRYON_ASSETS,
-        help="folder of try-on assets (PNG + JSON from the hub); default: the demo fixtures",
+        help=f"offer this folder of assets (PNG + JSON) instead of the hub's, e.g. "
+        f"{DEMO_TRYON_ASSETS.relative_to(REPO_ROOT)} (development)",
     )
     parser.add_argument("--no-tryon", action="store_true", help="turn the try-on off")
     parser.add_argument(
@@ -182,14 +188,36 @@ def kiosk_settings(config: DeviceConfig, hub_url: str) -> KioskSettings:
     )
 
 
+def tryon_sources(
+    args: argparse.Namespace, config: DeviceConfig, token: str | None
+) -> tuple[Path | None, ReceiverSettings | None]:
+    """Where try-on assets come from: a local folder when `--tryon-assets` names one, else the
+    hub, shipped into `--tryon-dir` (None, None with `--no-tryon`)."""
+    if args.no_tryon:
+        return None, None
+    if args.tryon_assets is not None:
+        return args.tryon_assets, None
+    folder = args.tryon_dir or Path("var") / f"tryon-{config.device_id}"
+    receiver = ReceiverSettings(
+        hub_url=args.hub_url,
+        store_id=config.store_id,
+        device_id=config.device_id,
+        folder=folder,
+        token=token,
+    )
+    return folder, receiver
+
+
 def feature_sources(
-    args: argparse.Namespace, config: DeviceConfig, host: AgentHost
+    args: argparse.Namespace, config: DeviceConfig, host: AgentHost, token: str | None = None
 ) -> FeatureSources:
     """Where the kiosk's features find their data; photo search only with `[search]` set, text
     search on the index's text rows with `[index]` set (else on the catalog file's texts)."""
+    tryon_folder, tryon_hub = tryon_sources(args, config, token)
     return FeatureSources(
         manifest=MODELS_MANIFEST,
-        tryon_assets=None if args.no_tryon else args.tryon_assets,
+        tryon_assets=tryon_folder,
+        tryon_hub=tryon_hub,
         catalog_texts=None if args.no_text_search else args.text_catalog,
         photo_searcher=host.photo_searcher if config.search is not None else None,
         text_rows=host.text_rows if config.index is not None else None,
@@ -209,11 +237,13 @@ def compose(args: argparse.Namespace) -> tuple[AgentHost, KioskFeatures, KioskAp
         outbox_path=args.outbox,
         index_folder=args.index_folder,
     )
+    settings = kiosk_settings(config, args.hub_url)
+    token = settings.hub_token(os.environ)
     frames = LatestFrame()
     host = AgentHost(config, source_choices(config), os.environ, frames)
-    features = build_features(feature_sources(args, config, host), frames)
+    features = build_features(feature_sources(args, config, host, token), frames)
     app = build_app(
-        kiosk_settings(config, args.hub_url),
+        settings,
         os.environ,
         on_switch_source=host.switch,
         features=features,

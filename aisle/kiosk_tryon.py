@@ -7,23 +7,25 @@ Nothing here publishes, logs or writes pixels: log lines name assets and sizes o
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
+from pydantic import ValidationError
 
 from aisle.frame_tap import LatestFrame
 from contracts.errors import ContractError
-from contracts.tryon import TryOnAsset, parse_tryon_asset
+from contracts.tryon import AssetFile, ShippedAsset, SizeVariant, parse_tryon_asset
 from edge.core.tryon import SIZE_SCALE
 from edge.inference.face import FaceMeshModel
 from edge.inference.pose import MoveNetModel
 from edge.inference.runtime import RuntimeConfig, load_model
 from edge.inference.segmentation import SelfieSegmenter
-from edge.tryon.assets import AssetRefused, GarmentAsset, load_asset_files
+from edge.tryon.assets import AssetRefused, GarmentAsset
+from edge.tryon.installed import ActiveAssets, Installed, InstalledAsset
 from edge.tryon.session import (
     HINT_NO_FACE,
     HINT_NO_PERSON,
@@ -55,30 +57,49 @@ def load_tryon_models(manifest: Path, config: RuntimeConfig | None = None) -> Tr
     )
 
 
-@dataclass(frozen=True, slots=True)
-class AssetFile:
-    """An asset's metadata and where its JSON lies (the pixels are read when it is worn)."""
-
-    meta: TryOnAsset
-    json_path: Path
+def _file_ref(path: Path) -> AssetFile:
+    data = path.read_bytes()
+    return AssetFile(name=path.name, sha256=hashlib.sha256(data).hexdigest(), size_bytes=len(data))
 
 
-def scan_assets(folder: Path) -> dict[tuple[str, str], AssetFile]:
-    """Reads every `*.json` asset of `folder`, newest version per (product, colour).
+def scan_assets(folder: Path) -> ActiveAssets:
+    """Offers every `*.json` + `.png` asset of a local folder (tests, benchmarks, development).
 
-    A file that is not valid asset metadata is skipped with a warning (it would be refused).
+    Kiosks get their assets from the hub instead (`edge/tryon/receiver.py`). The newest version
+    per (product, colour) wins; a file that is not valid asset metadata is skipped with a warning.
     """
-    found: dict[tuple[str, str], AssetFile] = {}
+    found: Installed = {}
     for path in sorted(folder.glob("*.json")):
         try:
             meta = parse_tryon_asset(path.read_bytes())
-        except (OSError, ContractError) as exc:
+            shipped = ShippedAsset(
+                asset_id=meta.asset_id,
+                product_id=meta.product_id,
+                colour=meta.colour,
+                label=meta.category,
+                meta=_file_ref(path),
+                image=_file_ref(path.with_suffix(".png")),
+            )
+        except (OSError, ContractError, ValidationError) as exc:
             logger.warning("try-on asset %s skipped: %s", path.name, exc)
             continue
         key = (meta.product_id, meta.colour)
         if key not in found or found[key].meta.version < meta.version:
-            found[key] = AssetFile(meta, path)
-    return found
+            found[key] = InstalledAsset(shipped, meta, folder)
+    return ActiveAssets(0, found)
+
+
+def compositor_size(size: str, variants: tuple[SizeVariant, ...]) -> str:
+    """The compositor's size for a catalog size: itself when the compositor knows it, else the
+    compositor size at the same rank (e.g. jeans W30..W36 -> S..XL)."""
+    if size in SIZE_SCALE:
+        return size
+    labels = [v.size for v in variants]
+    scale = list(SIZE_SCALE)[1:]  # S, M, L, XL
+    if size not in labels or len(labels) < 2:
+        return "M"
+    rank = labels.index(size) / (len(labels) - 1)
+    return scale[round(rank * (len(scale) - 1))]
 
 
 def _rgb(bgr: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -91,7 +112,7 @@ class EdgeTryOn:
     def __init__(
         self,
         models: TryOnModels,
-        assets: dict[tuple[str, str], AssetFile],
+        assets: ActiveAssets,
         frames: LatestFrame,
         *,
         settings: TryOnSettings | None = None,
@@ -100,7 +121,8 @@ class EdgeTryOn:
 
         Args:
             models: the verified try-on models.
-            assets: (product id, colour) -> asset file, as `scan_assets` returns.
+            assets: the assets on offer (swapped by the receiver when the hub ships new ones;
+                a running session keeps the garment it wears).
             frames: the slot the agent's frame tap fills.
             settings: session settings (One Euro filter, stills limit).
         """
@@ -115,10 +137,16 @@ class EdgeTryOn:
         self._preview_seq = 0
 
     def garments(self) -> tuple[GarmentOption, ...]:
-        """Every (product, colour) with an asset, sorted by product then colour."""
+        """Every (product, colour) with an asset now, sorted by product then colour."""
         return tuple(
-            GarmentOption(product_id=p, colour=c, kind=a.meta.kind, label=a.meta.category)
-            for (p, c), a in sorted(self._assets.items())
+            GarmentOption(
+                product_id=p,
+                colour=c,
+                kind=a.meta.kind,
+                label=a.shipped.label,
+                sizes=tuple((v.size, v.gtin) for v in a.shipped.variants),
+            )
+            for (p, c), a in sorted(self._assets.assets().items())
         )
 
     def sizes(self) -> tuple[str, ...]:
@@ -144,31 +172,33 @@ class EdgeTryOn:
             FeatureUnavailable: no asset for that garment and colour, the asset is refused, or
                 the size is unknown.
         """
-        if choice.size not in SIZE_SCALE:
+        entry = self._assets.assets().get((choice.product_id, choice.colour))
+        if entry is None:
+            raise FeatureUnavailable(f"No try-on for {choice.product_id} in {choice.colour}.")
+        variants = entry.shipped.variants
+        if choice.size not in SIZE_SCALE and choice.size not in {v.size for v in variants}:
             raise FeatureUnavailable(f"Size {choice.size} is not available for try-on.")
-        asset = self._load(choice)
+        size = compositor_size(choice.size, variants)
+        asset = self._load(entry)
         with self._lock:
             try:
                 if self._session is None:
-                    settings = self._settings.model_copy(update={"size": choice.size})
+                    settings = self._settings.model_copy(update={"size": size})
                     self._session = TryOnSession(self._models, asset, settings)
                     self._frames.listen()
                 else:
                     self._session.set_garment(asset)
-                    self._session.set_size(choice.size)
+                    self._session.set_size(size)
             except ValueError as exc:
                 raise FeatureUnavailable("This item cannot be tried on here.") from exc
             self._choice = choice
         logger.info("try-on wearing %s %s size %s", choice.product_id, choice.colour, choice.size)
 
-    def _load(self, choice: TryOnChoice) -> GarmentAsset:
-        entry = self._assets.get((choice.product_id, choice.colour))
-        if entry is None:
-            raise FeatureUnavailable(f"No try-on for {choice.product_id} in {choice.colour}.")
+    def _load(self, entry: InstalledAsset) -> GarmentAsset:
         try:
-            return load_asset_files(entry.json_path)
+            return entry.load()
         except AssetRefused as exc:
-            logger.warning("try-on asset %s refused: %s", entry.json_path.name, exc)
+            logger.warning("try-on asset %s refused: %s", entry.shipped.asset_id, exc)
             raise FeatureUnavailable("This item cannot be tried on right now.") from exc
 
     def next_frame(self, timeout_s: float) -> PreviewFrame | None:

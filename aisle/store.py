@@ -33,6 +33,7 @@ from aisle.processes import Child, ChildFailed, ChildSpec, aisle_argv
 from hub.token_admin import ensure_token_file
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEMO_TRYON_PHOTOS = REPO_ROOT / "hub" / "data" / "tryon_photos"  # garment photos, CC0
 PASSWORD_ENV = "AISLE_MQTT_PASSWORD"
 STAFF_PASSWORD_ENV = "AISLE_STAFF_PASSWORD"
 HUB_TOKEN_ENV = "AISLE_HUB_TOKEN"
@@ -106,6 +107,7 @@ def _hub(options: StoreOptions, endpoint: BrokerEndpoint) -> ChildSpec:
             host="127.0.0.1",
             port=str(options.hub_port),
             seed_stock=str(options.stock_seed),
+            tryon_photos=str(DEMO_TRYON_PHOTOS),
         ),
     )
     env = {PASSWORD_ENV: endpoint.password}
@@ -131,7 +133,8 @@ def _kiosk(options: StoreOptions, endpoint: BrokerEndpoint, hub_token: str) -> C
     if options.headless:
         return ChildSpec("kiosk-edge", aisle_argv("edge", *device_args), env=env)
     log_file = str(options.data_dir / "logs" / "kiosk.log")
-    ui_args = _options(hub_url=hub_url(options), log_file=log_file)
+    tryon_dir = str(options.data_dir / f"{options.kiosk_config.stem}-tryon")
+    ui_args = _options(hub_url=hub_url(options), log_file=log_file, tryon_dir=tryon_dir)
     return ChildSpec("kiosk", aisle_argv("kiosk", *device_args, *ui_args), env=env, foreground=True)
 
 

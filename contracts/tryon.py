@@ -95,3 +95,87 @@ def parse_tryon_asset(raw: bytes | str) -> TryOnAsset:
         raise ContractError(f"try-on asset metadata is not JSON: {exc}") from exc
     except ValidationError as exc:
         raise ContractError(f"invalid try-on asset metadata: {exc}") from exc
+
+
+# -- shipping assets hub -> kiosk (`GET /api/v1/tryon/catalog`, then each file) --------------
+
+TRYON_CATALOG_SCHEMA_VERSION = 1
+FILE_NAME_PATTERN = r"^[A-Za-z0-9_.-]{1,128}\.(png|json)$"
+
+
+class AssetFile(BaseModel):
+    """One file of a shipped asset, checked by the kiosk before it is used."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str = Field(pattern=FILE_NAME_PATTERN, description="file name on the hub and kiosk")
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="sha256 of the file's bytes")
+    size_bytes: int = Field(ge=1, description="file length in bytes")
+
+
+class SizeVariant(BaseModel):
+    """One size of a garment: its own product (GTIN, stock and price)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    size: str = Field(min_length=1, max_length=16, description="size label, e.g. M or 32")
+    gtin: str = Field(pattern=r"^\d{14}$", description="GTIN-14 of this size")
+
+
+class ShippedAsset(BaseModel):
+    """An asset in the try-on catalog: its files and the sizes it can be bought in."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    asset_id: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,128}$", description="asset and file stem")
+    product_id: str = Field(min_length=1, description="the product the asset shows")
+    colour: str = Field(min_length=1, description="colour name")
+    label: str = Field(min_length=1, max_length=120, description="short name for the shopper")
+    variants: tuple[SizeVariant, ...] = Field(default=(), description="sizes, smallest first")
+    meta: AssetFile = Field(description="the asset's JSON metadata file")
+    image: AssetFile = Field(description="the asset's RGBA PNG")
+
+
+class TryOnCatalog(BaseModel):
+    """What the hub ships to kiosks: one version of the store's try-on assets."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    schema_version: int = Field(description="wire schema version of this JSON")
+    store: str = Field(min_length=1, description="the store the assets are for")
+    version: int = Field(ge=0, description="catalog version; bumped whenever anything changes")
+    assets: tuple[ShippedAsset, ...] = Field(description="every asset shipped")
+
+    @model_validator(mode="after")
+    def _check(self) -> TryOnCatalog:
+        if self.schema_version not in (TRYON_CATALOG_SCHEMA_VERSION,):
+            raise ValueError(f"schema_version {self.schema_version} is not supported")
+        names = [f.name for a in self.assets for f in (a.meta, a.image)]
+        if len(set(names)) != len(names):
+            raise ValueError("two assets share a file name")
+        return self
+
+
+class AssetReport(BaseModel):
+    """A kiosk's report of an asset it refused (`POST /api/v1/tryon/reports`)."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    device: str = Field(min_length=1, max_length=64, description="the reporting device")
+    version: int = Field(ge=0, description="the catalog version being installed")
+    asset_id: str = Field(min_length=1, max_length=128, description="the refused asset")
+    reason: str = Field(min_length=1, max_length=500, description="why it was refused")
+
+
+def parse_tryon_catalog(raw: bytes | str) -> TryOnCatalog:
+    """Parses a try-on catalog.
+
+    Raises:
+        ContractError: not JSON, or not a valid catalog.
+    """
+    try:
+        return TryOnCatalog.model_validate(json.loads(raw))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ContractError(f"try-on catalog is not JSON: {exc}") from exc
+    except ValidationError as exc:
+        raise ContractError(f"invalid try-on catalog: {exc}") from exc

@@ -28,6 +28,7 @@ from hub.api.app import create_app
 from hub.api.notifier import EventNotifier
 from hub.api.routes.device_commands import install_device_command_api
 from hub.api.routes.index import install_index_api
+from hub.api.routes.tryon import install_tryon_api
 from hub.catalog.client import CentralClient
 from hub.catalog.sync import CatalogSync
 from hub.config import (
@@ -53,6 +54,7 @@ from hub.reconcile.runner import Reconciler
 from hub.staff_admin import add_user_main
 from hub.stock.seed import apply_stock_seed, load_stock_seed
 from hub.token_admin import add_token_main, revoke_token_main
+from hub.tryon.wiring import start_tryon
 
 logger = logging.getLogger("hub")
 ADMIN_COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
@@ -72,6 +74,7 @@ _FLAG_KEYS: dict[str, tuple[str, ...]] = {
     "central_url": ("central_url",),
     "sync_interval_s": ("catalog_sync_interval_s",),
     "seed_stock": ("seed_stock_path",),
+    "tryon_photos": ("tryon", "seed_photos_path"),
     "broker_url": ("broker", "url"),
     "broker_username": ("broker", "username"),
     "broker_password_env": ("broker", "password_env"),
@@ -101,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--central-url", help="central catalog base URL")
     parser.add_argument("--sync-interval-s", type=float, help="seconds between catalog syncs")
     parser.add_argument("--seed-stock", type=Path, help="initial store stock JSON, applied once")
+    parser.add_argument("--tryon-photos", type=Path, help="garment photos (<style>.jpg) to import")
     parser.add_argument("--host", help="HTTP interface")
     parser.add_argument("--port", type=int, help="HTTP port (0: a free one)")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING, ...")
@@ -341,6 +345,7 @@ def run_hub(settings: HubSettings, broker: BrokerAddress) -> int:
         apply_seed(db, settings)
         workers = start_workers(settings, broker)
         index = start_index(settings, broker, clock=utc_now) if settings.index.enabled else None
+        tryon = start_tryon(settings) if settings.tryon.enabled else None
         try:
             app = create_app(
                 settings,
@@ -352,8 +357,12 @@ def run_hub(settings: HubSettings, broker: BrokerAddress) -> int:
             install_device_command_api(app, workers.answers.publisher.publish)
             if index is not None:
                 install_index_api(app, index.service)
+            if tryon is not None:
+                install_tryon_api(app, tryon)
             serve(app, settings)
         finally:
+            if tryon is not None:
+                tryon.stop()
             if index is not None:
                 index.stop()
             stop_workers(workers, join_timeout_s=settings.central_timeout_s + 1)

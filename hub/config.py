@@ -101,6 +101,21 @@ class IndexSettings(SettingsModel):
     )
 
 
+class TryOnSettings(SettingsModel):
+    """Try-on asset builds (from garment photos) and their shipping to kiosks."""
+
+    enabled: bool = Field(default=True, description="build try-on assets and serve them")
+    folder: Path | None = Field(
+        default=None, description="photos and assets; None: a `tryon` folder beside the database"
+    )
+    seed_photos_path: Path | None = Field(
+        default=None, description="folder of `<style>.jpg|png` garment photos imported at start"
+    )
+    poll_interval_s: float = Field(
+        default=5.0, gt=0, le=3600, description="how often the catalog is checked for changes, s"
+    )
+
+
 class HubSettings(SettingsModel):
     """Everything one store hub needs to run."""
 
@@ -156,6 +171,9 @@ class HubSettings(SettingsModel):
     http: HttpSettings = Field(default_factory=HttpSettings, description="the hub's HTTP API")
     index: IndexSettings = Field(
         default_factory=IndexSettings, description="photo-search index builds and publishing"
+    )
+    tryon: TryOnSettings = Field(
+        default_factory=TryOnSettings, description="try-on asset builds and shipping"
     )
 
     @field_validator("central_url")

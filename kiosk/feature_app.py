@@ -98,9 +98,13 @@ class FeatureApp(App[None]):
             self.notify(TRYON_OFF_TEXT, severity="warning")
             return
         product = self.current_product()
-        if product not in {garment.product_id for garment in tryon.garments()}:
+        offered = {p for g in tryon.garments() for p in (g.product_id, *dict(g.sizes).values())}
+        if product not in offered:
             product = None
-        self.push_screen(TryOnScreen(tryon, walk_away_s=self.walk_away_s, product_id=product))
+        screen = TryOnScreen(
+            tryon, walk_away_s=self.walk_away_s, product_id=product, hub_client=self.hub_client
+        )
+        self.push_screen(screen)
 
     def on_try_on_screen_shopper_present(self, _message: TryOnScreen.ShopperPresent) -> None:
         """Keeps the session alive while someone is in view."""

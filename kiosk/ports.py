@@ -39,12 +39,15 @@ class GarmentOption:
         colour: the colour name of this variant.
         kind: how it is worn: top, dress, bottom, hat or glasses.
         label: a short name for the shopper, e.g. "t-shirt".
+        sizes: (size, GTIN) of each size sold, smallest first; each size is its own product
+            (stock, price), the one reserved. Empty: the compositor's sizes, no sibling GTINs.
     """
 
     product_id: str
     colour: str
     kind: str
     label: str
+    sizes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

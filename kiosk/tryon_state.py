@@ -63,10 +63,12 @@ class TryOnState:
         if not garments or not sizes:
             raise ValueError(f"need garments and sizes, got {len(garments)} and {len(sizes)}")
         wanted = garments[0].product_id if product_id is None else product_id
-        first = next((g for g in garments if g.product_id == wanted), None)
+        first = next((g for g in garments if wanted in _products_of(g)), None)
         if first is None:
             raise ValueError(f"no try-on garment for product {wanted!r}")
-        size = DEFAULT_SIZE if DEFAULT_SIZE in sizes else sizes[len(sizes) // 2]
+        size = next((s for s, gtin in first.sizes if gtin == product_id), None)
+        if size is None:
+            size = _default_size(_size_labels(first, sizes))
         return cls(garments, sizes, first.product_id, first.colour, size, last_seen_s=now_s)
 
     @property
@@ -87,9 +89,24 @@ class TryOnState:
         )
 
     @property
+    def size_options(self) -> tuple[str, ...]:
+        """The sizes of the garment worn now (its sibling products), else the compositor's."""
+        return _size_labels(self.garment, self.sizes)
+
+    @property
+    def size_gtin(self) -> str | None:
+        """The GTIN of the chosen size (its own stock and price), or None without siblings."""
+        return dict(self.garment.sizes).get(self.size)
+
+    @property
     def choice(self) -> TryOnChoice:
         """What the try-on should draw now."""
         return TryOnChoice(self.product_id, self.colour, self.size)
+
+    @property
+    def reserve_choice(self) -> TryOnChoice:
+        """What "reserve" should reserve: the chosen size's own GTIN when it has one."""
+        return TryOnChoice(self.size_gtin or self.product_id, self.colour, self.size)
 
     @property
     def compare(self) -> tuple[Still, ...]:
@@ -101,18 +118,24 @@ class TryOnState:
         products = self.products
         product = products[(products.index(self.product_id) + step) % len(products)]
         colour = next(g.colour for g in self.garments if g.product_id == product)
-        return replace(self, product_id=product, colour=colour, message=None)
+        return replace(self, product_id=product, colour=colour, message=None)._keep_size()
 
     def next_colour(self, step: int = 1) -> TryOnState:
         """Wears the same garment in its next colour."""
         colours = self.colours
         colour = colours[(colours.index(self.colour) + step) % len(colours)]
-        return replace(self, colour=colour, message=None)
+        return replace(self, colour=colour, message=None)._keep_size()
+
+    def _keep_size(self) -> TryOnState:
+        """Keeps the size when the garment worn now has it, else takes its default size."""
+        options = self.size_options
+        return self if self.size in options else replace(self, size=_default_size(options))
 
     def next_size(self, step: int = 1) -> TryOnState:
         """Chooses the next size up (or down, `step=-1`), stopping at the ends."""
-        index = min(max(self.sizes.index(self.size) + step, 0), len(self.sizes) - 1)
-        return replace(self, size=self.sizes[index], message=None)
+        options = self.size_options
+        index = min(max(options.index(self.size) + step, 0), len(options) - 1)
+        return replace(self, size=options[index], message=None)
 
     def with_frame(self, frame: PreviewFrame, now_s: float) -> TryOnState:
         """Takes a live frame's hint and notes whether the shopper is still in view."""
@@ -136,3 +159,16 @@ class TryOnState:
     def walked_away(self, now_s: float, after_s: float) -> bool:
         """True when nobody has been in view for `after_s` seconds."""
         return now_s - self.last_seen_s >= after_s
+
+
+def _products_of(garment: GarmentOption) -> set[str]:
+    """The garment's product id and every size's GTIN."""
+    return {garment.product_id, *(gtin for _, gtin in garment.sizes)}
+
+
+def _size_labels(garment: GarmentOption, default: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(size for size, _ in garment.sizes) or default
+
+
+def _default_size(options: tuple[str, ...]) -> str:
+    return DEFAULT_SIZE if DEFAULT_SIZE in options else options[len(options) // 2]

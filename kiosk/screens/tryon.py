@@ -20,11 +20,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
+from contracts.cards import ProductCard
+from kiosk.errors import KioskError
+from kiosk.hub_client import HubClient
 from kiosk.ports import FeatureUnavailable, PreviewFrame, Still, TryOnChoice, TryOnPreview
 from kiosk.thumbnail import Thumbnail, fit_thumbnail
 from kiosk.tryon_state import TryOnState
@@ -40,6 +44,13 @@ WALK_CHECK_S: Final = 0.25
 FOOTER = "g: item · c: colour · +/-: size · Space: keep picture · r: reserve · Esc: back"
 DRESSED_HINT = "Move and turn: it follows you"
 NOTHING_TO_TRY = "Nothing to try on at this kiosk yet."
+
+
+def describe_variant(card: ProductCard) -> str:
+    """Price and stock of one size, e.g. "EUR 17.59 · 4 in this store"."""
+    price = f"{card.currency} {card.store_price_cents / 100:.2f}"
+    stock = f"{card.on_hand} in this store" if card.on_hand > 0 else "out of stock here"
+    return f"{price} · {stock}"
 
 
 def describe_choice(state: TryOnState, choice: TryOnChoice) -> str:
@@ -119,6 +130,7 @@ class TryOnScreen(Screen[None]):
         *,
         walk_away_s: float,
         product_id: str | None = None,
+        hub_client: HubClient | None = None,
         clock_s: Callable[[], float] = time.monotonic,
     ) -> None:
         """Creates the screen; the session starts when it mounts.
@@ -126,13 +138,16 @@ class TryOnScreen(Screen[None]):
         Args:
             preview: the try-on port (owned by this screen's worker while it is shown).
             walk_away_s: seconds without anybody in view after which `ShopperLeft` is posted.
-            product_id: the garment to start with (else the first one on offer).
+            product_id: the garment (or one of its sizes' GTINs) to start with, else the first.
+            hub_client: shows each chosen size's price and stock (None: not shown).
             clock_s: monotonic clock, seconds.
         """
         super().__init__()
         self.preview = preview
         self.walk_away_s = walk_away_s
         self.product_id = product_id
+        self.hub_client = hub_client
+        self._variant_shown: str | None = None
         self.tryon_state: TryOnState | None = None
         self._clock_s = clock_s
         self._wanted: TryOnChoice | None = None
@@ -148,7 +163,7 @@ class TryOnScreen(Screen[None]):
             yield FrameView("Starting the camera…", id="tryon-preview")
             with Vertical(id="tryon-panel"):
                 yield Static("Try it on", id="tryon-title")
-                for name in ("garment", "colour", "size", "hint", "message"):
+                for name in ("garment", "colour", "size", "variant", "hint", "message"):
                     yield Static("", id=f"tryon-{name}", markup=False)
                 yield Static("Pictures to compare", classes="section-title")
                 with Horizontal(id="tryon-compare"):
@@ -189,6 +204,27 @@ class TryOnScreen(Screen[None]):
         hint = DRESSED_HINT if state.frames_seen and state.hint is None else state.hint or ""
         self.query_one("#tryon-hint", Static).update(hint)
         self.query_one("#tryon-message", Static).update(state.message or "")
+        if state.size_gtin != self._variant_shown:
+            self._variant_shown = state.size_gtin
+            self.query_one("#tryon-variant", Static).update("")
+            if state.size_gtin is not None and self.hub_client is not None:
+                self._show_variant(state.size_gtin)
+
+    @work(exclusive=True, group="tryon-variant", exit_on_error=False)
+    async def _show_variant(self, gtin: str) -> None:
+        """Fetches the chosen size's card (price, stock) and shows it unless the size changed."""
+        assert self.hub_client is not None  # only started with a client
+        try:
+            card = await self.hub_client.get_card(gtin)
+        except KioskError as exc:
+            logger.warning("kiosk: try-on size %s card not fetched: %s", gtin, exc)
+            return
+        if gtin != self._variant_shown or not isinstance(card, ProductCard):
+            return
+        try:
+            self.query_one("#tryon-variant", Static).update(describe_variant(card))
+        except NoMatches:  # the screen went meanwhile
+            return
 
     @work(thread=True, exclusive=True, group="tryon-preview", exit_on_error=False)
     def _run_preview(self) -> None:
@@ -303,7 +339,7 @@ class TryOnScreen(Screen[None]):
     def action_reserve(self) -> None:
         """Posts `ReserveRequested` for what the shopper wears on screen."""
         if self.tryon_state is not None:
-            choice = self.tryon_state.choice
+            choice = self.tryon_state.reserve_choice
             self.post_message(
                 self.ReserveRequested(choice, describe_choice(self.tryon_state, choice))
             )

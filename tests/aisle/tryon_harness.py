@@ -131,7 +131,8 @@ def kiosk(tryon: EdgeTryOn | None, **settings: Any) -> KioskApp:
     """The kiosk app with the try-on port (no scan feed; the hub is never asked here)."""
     config = SETTINGS.model_copy(update=settings)
     features = KioskFeatures(tryon=tryon)
-    return KioskApp(HubClient.from_settings(config), None, config, features=features)
+    client = HubClient(config.hub_url, timeout_s=config.request_timeout_s, device_id="kiosk-t1")
+    return KioskApp(client, None, config, features=features)
 
 
 def fixture_garments(tryon: EdgeTryOn) -> tuple[GarmentOption, GarmentOption]:

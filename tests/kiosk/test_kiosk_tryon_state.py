@@ -82,3 +82,40 @@ def test_stills_keep_coming_and_the_last_two_are_compared() -> None:
     assert state.stills == tuple(stills)
     assert state.compare == (stills[1], stills[2])
     assert state.message is None
+
+
+JEANS = GarmentOption(
+    "00000000000017",
+    "blue",
+    "bottom",
+    "jeans",
+    sizes=(("30", "00000000000017"), ("32", "00000000000024"), ("34", "00000000000031")),
+)
+
+
+def test_each_size_of_a_garment_is_its_own_product_and_what_reserve_reserves() -> None:
+    state = TryOnState.begin((*GARMENTS, JEANS), SIZES, 0.0, product_id="00000000000024")
+    assert (state.product_id, state.size, state.size_options) == (
+        "00000000000017",
+        "32",
+        ("30", "32", "34"),
+    )
+    assert state.size_gtin == "00000000000024"
+    bigger = state.next_size(1)
+    assert bigger.reserve_choice == TryOnChoice("00000000000031", "blue", "34")
+    assert bigger.choice == TryOnChoice("00000000000017", "blue", "34")  # the asset drawn
+    assert bigger.next_size(1).size == "34"  # stops at the largest
+
+
+def test_switching_to_a_garment_without_the_size_takes_its_default() -> None:
+    state = TryOnState.begin((*GARMENTS, JEANS), SIZES, 0.0, product_id="tshirt").next_size(1)
+    assert state.size == "L"
+    jeans = state.next_garment(1)
+    assert (jeans.product_id, jeans.size, jeans.size_gtin) == (
+        "00000000000017",
+        "32",
+        "00000000000024",
+    )
+    back = jeans.next_garment(1)
+    assert (back.product_id, back.size, back.size_gtin) == ("cap", "M", None)
+    assert back.reserve_choice == TryOnChoice("cap", "blue", "M")
