@@ -100,12 +100,12 @@ class CatalogSync:
         pages = applied = 0
         page: PreparedPage | None = None
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-fetch") as fetcher:
-            upcoming = fetcher.submit(self._fetch, cursor)
+            upcoming = fetcher.submit(self.fetch, cursor)
             while pages < MAX_PAGES_PER_RUN:
                 try:
                     page = upcoming.result()
                     if page.has_more and pages + 1 < MAX_PAGES_PER_RUN:
-                        upcoming = fetcher.submit(self._fetch, page.next_cursor)
+                        upcoming = fetcher.submit(self.fetch, page.next_cursor)
                     applied += self.apply_prepared(page)
                 except (CatalogUnavailable, CatalogProtocolError) as exc:
                     with write_transaction(self._db):
@@ -118,7 +118,13 @@ class CatalogSync:
         caught_up = page is not None and not page.has_more
         return SyncReport(pages, applied, cursor, caught_up, None if page is None else page.as_of)
 
-    def _fetch(self, cursor: int) -> PreparedPage:
+    def fetch(self, cursor: int) -> PreparedPage:
+        """Fetches the page after `cursor` and prepares it (`run_once` does it a page ahead).
+
+        Raises:
+            CatalogUnavailable: central could not be reached (not recorded here).
+            CatalogProtocolError: the page broke the contract (not recorded here).
+        """
         body = self._client.changes_body(cursor, limit=self._page_limit)
         return PreparedPage.from_body(cursor, body)
 
