@@ -1,14 +1,17 @@
 """Provides `aisle bench reconcile`: a hub's full catalog sync from a real central holding
-`--products` products (1,000,000 by default), then a delta of 10,000 price changes.
+`--products` products (1,000,000 by default), then a delta of 10,000 price changes, then one
+reconciliation run over a second delta.
 
 Central runs as its own process (`python -m central`) on a database filled with synthetic
 products straight through SQL (every product with one warehouse stock level and a change-feed
 entry, as central's own writes would leave it). The hub side is the real `CatalogSync` on a
-fresh hub database file with `synchronous=FULL`, pulling pages over HTTP. `full_sync_s` runs
-from an empty hub to caught up; `delta_10k_s` from the moment central holds 10,000 new price
-changes to caught up again. Peers, same run, over the first `PEER_PAGES` pages: central's feed
-read alone (HTTP, no parsing) and the hub's parse-and-write alone (pages already fetched), as
-changes per second: the full sync can go no faster than the slower of the two.
+fresh hub database file, pulling pages over HTTP. `full_sync_s` runs from an empty hub to caught
+up; `delta_10k_s` from the moment central holds 10,000 new price changes to caught up again;
+each with the CPU seconds the hub and central spent (`hub_cpu_s_*`, `central_cpu_s_*`).
+`reconcile_run_delta_s` times one `Reconciler.run_once` (pull another 10,000 changes, snapshot a
+5,000-product ledger, read central's view, queue the push, write the report). Peers, same run,
+over the first `PEER_PAGES` pages: central's feed read alone (HTTP, no parsing) and the hub's
+parse-and-write alone (pages already fetched), as changes per second.
 """
 
 from __future__ import annotations
@@ -36,8 +39,11 @@ from hub.catalog.client import CentralClient
 from hub.catalog.pages import PreparedPage
 from hub.catalog.sync import CatalogSync
 from hub.db.connection import open_database
+from hub.reconcile.runner import Reconciler
+from hub.stock.seed import StockSeed, StockSeedItem, apply_stock_seed
 
 DELTA_CHANGES = 10_000
+LEDGER_PRODUCTS = 5_000
 PEER_PAGES = 20
 INSERT_CHUNK = 50_000
 READY_TIMEOUT_S = 30.0
@@ -221,34 +227,67 @@ def timed_sync(sync: CatalogSync, central_pid: int) -> Timed:
     return Timed(wall_s, report.cursor, hub_cpu_s, cpu_s(central_pid) - central_cpu_s)
 
 
-def run(args: argparse.Namespace) -> dict[str, float | int | str]:
-    """Builds central, runs the full sync and the delta; returns the JSON result."""
-    with tempfile.TemporaryDirectory(prefix="aisle-bench-reconcile-") as tmp:
-        folder = Path(tmp)
-        central_db = folder / "central.db"
-        start_s = time.perf_counter()
-        fill_central(central_db, args.products)
-        fill_s = time.perf_counter() - start_s
-        process, base_url = start_central(central_db)
-        try:
-            client = CentralClient(base_url, timeout_s=60)
-            hub_db = open_database(folder / "hub.db")
-            sync = CatalogSync(
-                client,
-                hub_db,
-                clock=lambda: datetime.now(UTC),
-                page_limit=args.page_limit,
-            )
-            full = timed_sync(sync, process.pid)
-            delta = min(DELTA_CHANGES, args.products)
-            add_price_changes(central_db, delta, args.products)
-            delta_run = timed_sync(sync, process.pid)
-            products = int(hub_db.execute("SELECT COUNT(*) FROM products").fetchone()[0])
-            pages = min(PEER_PAGES * args.page_limit, args.products)
-            read_rate, write_rate = peer_rates(base_url, folder, max(1, pages // PEER_PAGES))
-        finally:
-            process.terminate()
-            process.wait(10)
+@dataclass(frozen=True, slots=True)
+class ReconcileRun:
+    """One timed reconciliation run over a delta: wall seconds, changes pulled, findings."""
+
+    wall_s: float
+    applied: int
+    findings: int
+    ledger_products: int
+
+
+def reconcile_run(
+    folder: Path, central_db: Path, base_url: str, sync: CatalogSync, products: int
+) -> ReconcileRun:
+    """Gives the store a ledger, adds a delta of price changes at central, and times one
+    reconciliation run: pull the delta, snapshot the ledger, read central's view of the store's
+    stock, queue the availability push and write the report."""
+    db = open_database(folder / "hub.db", run_migrations=False)
+    step = max(1, products // LEDGER_PRODUCTS)
+    gtins = [synthetic_gtin(i) for i in range(0, products, step)][:LEDGER_PRODUCTS]
+    items = [StockSeedItem(gtin=gtin, on_hand=1 + i % 20) for i, gtin in enumerate(gtins)]
+    apply_stock_seed(db, StockSeed(store=STORE, items=items), store_id=STORE, now=datetime.now(UTC))
+    add_price_changes(central_db, min(DELTA_CHANGES, products), products)
+    reconciler = Reconciler(
+        db,
+        client=CentralClient(base_url, timeout_s=60),
+        sync=sync,
+        store_id=STORE,
+        clock=lambda: datetime.now(UTC),
+    )
+    start_s = time.perf_counter()
+    report = reconciler.run_once()
+    wall_s = time.perf_counter() - start_s
+    db.close()
+    return ReconcileRun(wall_s, report.summary.changes_applied, len(report.findings), len(gtins))
+
+
+def _measure(folder: Path, args: argparse.Namespace) -> dict[str, float | int | str]:
+    central_db = folder / "central.db"
+    start_s = time.perf_counter()
+    fill_central(central_db, args.products)
+    fill_s = time.perf_counter() - start_s
+    process, base_url = start_central(central_db)
+    try:
+        hub_db = open_database(folder / "hub.db")
+        sync = CatalogSync(
+            CentralClient(base_url, timeout_s=60),
+            hub_db,
+            clock=lambda: datetime.now(UTC),
+            page_limit=args.page_limit,
+        )
+        full = timed_sync(sync, process.pid)
+        delta = min(DELTA_CHANGES, args.products)
+        add_price_changes(central_db, delta, args.products)
+        delta_run = timed_sync(sync, process.pid)
+        products = int(hub_db.execute("SELECT COUNT(*) FROM products").fetchone()[0])
+        reconciled = reconcile_run(folder, central_db, base_url, sync, args.products)
+        pages = min(PEER_PAGES * args.page_limit, args.products)
+        read_rate, write_rate = peer_rates(base_url, folder, max(1, pages // PEER_PAGES))
+    finally:
+        process.terminate()
+        process.wait(10)
     return {
         "full_sync_s": round(full.wall_s, 2),
         "delta_10k_s": round(delta_run.wall_s, 3),
@@ -258,13 +297,24 @@ def run(args: argparse.Namespace) -> dict[str, float | int | str]:
         "central_cpu_s_full": round(full.central_cpu_s, 2),
         "hub_cpu_s_delta": round(delta_run.hub_cpu_s, 3),
         "central_cpu_s_delta": round(delta_run.central_cpu_s, 3),
+        "reconcile_run_delta_s": round(reconciled.wall_s, 3),
+        "reconcile_run_applied": reconciled.applied,
+        "reconcile_run_findings": reconciled.findings,
+        "ledger_products": reconciled.ledger_products,
         "peer_feed_read_per_s": round(read_rate, 1),
         "peer_hub_parse_write_per_s": round(write_rate, 1),
         "delta_changes": delta,
         "central_fill_s": round(fill_s, 1),
         "page_limit": args.page_limit,
-        "load_avg_1m": round(os.getloadavg()[0], 2),
     }
+
+
+def run(args: argparse.Namespace) -> dict[str, float | int | str]:
+    """Builds central, runs the full sync, the delta and a reconciliation run; returns the JSON
+    result with the machine's load."""
+    with tempfile.TemporaryDirectory(prefix="aisle-bench-reconcile-") as tmp:
+        result = _measure(Path(tmp), args)
+    return {**result, "load_avg_1m": round(os.getloadavg()[0], 2)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
