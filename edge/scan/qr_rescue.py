@@ -7,10 +7,17 @@ count whose fixed patterns (finders, timing rows) fit best, and samples every mo
 image is most decisive within a few pixels of the homography's guess (a per-module search for
 the shift with the strongest local contrast, smoothed across neighbours). The sampled bits are
 drawn as a clean symbol and decoded again; Reed-Solomon error correction rejects wrong samplings.
+
+Effort follows evidence: how well the fixed patterns (three finders, timing rows) fit at the
+reported corners. A quad where they barely fit (not a QR code, or corners far off) is skipped;
+one where they fit well is a real symbol whose data area is damaged (a crease, a fold), and gets
+the larger budget, since the random corner search needs more tries to move every damaged area
+under the error correction's limit at once.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -36,15 +43,29 @@ class RescueConfig:
 
     Attributes:
         max_tries: sampled grids decoded at most (each ~1-2 ms).
+        confident_tries: the same when the fixed patterns fit at least `confident_fit`.
+        confident_fit: share of finder/timing modules that must match for `confident_tries`.
+        min_fit: below this share the quad is not rescued at all (random symbols match ~0.5).
         search_px: how far (pixels at 8 px per module) a module centre may move.
-        jitter_px: standard deviation of the corner perturbations tried after the reported corners.
+        jitter_px: standard deviations of the corner perturbations tried after the reported
+            corners, used in turn. zxing-cpp places corners within about a pixel, so mostly small
+            moves: they spread a bend's error without pulling the finders off their patterns.
         seed: seed of the perturbations (rescues are reproducible).
     """
 
     max_tries: int = 36
+    confident_tries: int = 120
+    confident_fit: float = 0.9
+    min_fit: float = 0.75
     search_px: int = 3
-    jitter_px: float = 2.0
+    jitter_px: tuple[float, ...] = (0.75, 1.0, 1.5)
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if min(self.max_tries, self.confident_tries, self.search_px) < 0:
+            raise ValueError("RescueConfig tries and search_px must be >= 0")
+        if not self.jitter_px or min(self.jitter_px) <= 0:
+            raise ValueError("RescueConfig jitter_px needs at least one value, all > 0")
 
 
 def rescue_qr(
@@ -65,7 +86,10 @@ def rescue_qr(
     if len(quad_xy) != 4:
         return None
     quad = np.array(quad_xy, dtype=np.float32)
-    size = _best_size(gray, quad)
+    size, fit = _best_size(gray, quad)
+    if fit < config.min_fit:
+        return None
+    max_tries = config.confident_tries if fit >= config.confident_fit else config.max_tries
     tries = 0
     for corners in _perturbed(quad, config):
         warped = _rectify(gray, corners, size)
@@ -74,7 +98,7 @@ def rescue_qr(
             tries += 1
             if read is not None:
                 return read
-            if tries >= config.max_tries:
+            if tries >= max_tries:
                 return None
     return None
 
@@ -90,8 +114,8 @@ def render(bits: Bits, *, px_per_module: int = 3, quiet_modules: int = 4) -> Gra
 def _perturbed(quad: Floats, config: RescueConfig) -> Iterator[Floats]:
     yield quad
     rng = np.random.default_rng(config.seed)
-    while True:
-        yield quad + rng.normal(0.0, config.jitter_px, quad.shape).astype(np.float32)
+    for sigma in itertools.cycle(config.jitter_px):
+        yield quad + rng.normal(0.0, sigma, quad.shape).astype(np.float32)
 
 
 def _rectify(gray: Gray, quad: Floats, size: int) -> Gray:
@@ -154,8 +178,9 @@ def _sample(warped: Gray, size: int, window: int, search_px: int) -> Bits:
     return result
 
 
-def _best_size(gray: Gray, quad: Floats) -> int:
-    """The module count whose finder and timing patterns agree best with the image."""
+def _best_size(gray: Gray, quad: Floats) -> tuple[int, float]:
+    """The module count whose finder and timing patterns agree best with the image, and the
+    share of those modules that agree."""
     best, best_score = _SIZES[0], -1.0
     for size in _SIZES:
         warped = _rectify(gray, quad, size)
@@ -166,7 +191,7 @@ def _best_size(gray: Gray, quad: Floats) -> int:
         score = float((bits[known] == expected[known]).mean())
         if score > best_score:
             best, best_score = size, score
-    return best
+    return best, best_score
 
 
 def _function_patterns(size: int) -> tuple[Bits, Bits]:

@@ -15,6 +15,7 @@ import zxingcpp
 from edge.core.barcode import BarcodeRead, make_read
 from edge.scan.ballot import Ballot, BallotConfig
 from edge.scan.engines import ZbarEngine, ZxingEngine
+from edge.scan.qr_rescue import RescueConfig, rescue_qr
 from edge.scan.scanner import BarcodeScanner, ScannerConfig, to_gray
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "barcodes"
@@ -268,3 +269,33 @@ def test_a_qr_on_a_bent_card_is_rescued_by_resampling() -> None:
     (read,) = SCANNER.scan(photo)
     assert read.text == "http://code.google.com"
     assert len(read.quad_xy) == 4
+
+
+def test_a_qr_on_a_creased_card_gets_the_larger_rescue_budget() -> None:
+    photo = _photo("qrcode-4__33.webp")
+    quad = ZxingEngine(try_harder=True).find_undecoded_qr(photo)[0]
+    engine = ZxingEngine()
+    assert rescue_qr(photo, quad, engine.decode_pure_qr, RescueConfig(confident_tries=36)) is None
+    read = rescue_qr(photo, quad, engine.decode_pure_qr)
+    assert read is not None and read.text == "http://code.google.com"
+
+
+def test_a_quad_without_qr_patterns_is_not_resampled() -> None:
+    noise = np.random.default_rng(0).integers(0, 256, (240, 240), dtype=np.uint8)
+    calls: list[Gray] = []
+
+    def decode(image: Gray) -> BarcodeRead | None:
+        calls.append(image)
+        return None
+
+    quad = ((40.0, 40.0), (200.0, 40.0), (200.0, 200.0), (40.0, 200.0))
+    assert rescue_qr(noise, quad, decode) is None
+    assert calls == []
+
+
+@pytest.mark.parametrize(
+    "settings", [{"max_tries": -1}, {"jitter_px": ()}, {"jitter_px": (1.0, 0.0)}]
+)
+def test_rescue_config_is_checked(settings: dict[str, object]) -> None:
+    with pytest.raises(ValueError, match="RescueConfig"):
+        RescueConfig(**settings)  # type: ignore[arg-type]
