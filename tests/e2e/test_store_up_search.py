@@ -37,11 +37,10 @@ def _kiosk_index_version(hub_db: Path) -> str | None:
 
 
 def _wait_for_kiosk_index(data: Path, store: subprocess.Popen[bytes], log: Path) -> str:
-    versions = IndexVersions(data / "index")
     deadline = time.monotonic() + INDEX_DEADLINE_S
     while time.monotonic() < deadline:
         assert store.poll() is None, f"store exited early:\n{log.read_text(errors='replace')}"
-        current = versions.current()
+        current = IndexVersions(data / "index").current()  # a fresh reader: it caches
         if current is not None and _kiosk_index_version(data / "hub.db") == current.version:
             return current.version
         time.sleep(0.5)
