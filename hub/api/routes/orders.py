@@ -15,6 +15,7 @@ from contracts.orders import (
     OrderState,
     Refusal,
 )
+from hub.api.api_auth import ServiceCaller
 from hub.api.deps import Db, Services
 from hub.db import orders
 from hub.db.connection import write_transaction
@@ -64,10 +65,11 @@ async def place_order(
 @router.get("")
 async def list_orders(
     db: Db,
+    _staff: ServiceCaller,
     state: Annotated[list[OrderState] | None, Query(description="filter")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[DeliveryOrder]:
-    """Delivery orders, newest first (staff)."""
+    """Delivery orders, newest first (staff or a service token; a kiosk reads only its own)."""
     return orders.list_orders(db, states=state or (), limit=limit)
 
 

@@ -18,7 +18,7 @@ from contracts.orders import (
     ReservationRequest,
     ReservationState,
 )
-from hub.api.api_auth import StaffPickupCaller
+from hub.api.api_auth import ServiceCaller, StaffPickupCaller
 from hub.api.deps import Db, Services
 from hub.db import reservations
 from hub.db.connection import write_transaction
@@ -64,10 +64,12 @@ async def create_reservation(
 @router.get("")
 async def list_reservations(
     db: Db,
+    _staff: ServiceCaller,
     state: Annotated[list[ReservationState] | None, Query(description="filter")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[Reservation]:
-    """Reservations, oldest first: `?state=new&state=ready` is the staff pickup queue."""
+    """Reservations, oldest first: `?state=new&state=ready` is the staff pickup queue (staff or
+    a service token: pickup codes are not for kiosks)."""
     return reservations.list_reservations(db, states=state or (), limit=limit)
 
 

@@ -79,6 +79,8 @@ def test_a_kiosk_token_may_not_move_a_pickup(client: TestClient, hub_db: Databas
         refused = client.post(f"/api/v1/reservations/{reservation}/{move}", headers=kiosk)
         assert (refused.status_code, refused.json()["code"]) == (403, "forbidden"), move
     assert client.post("/api/v1/outbox/retry", headers=kiosk).status_code == 403
+    for queue in ("/api/v1/reservations", "/api/v1/orders"):  # pickup codes are not for kiosks
+        assert client.get(queue, headers=kiosk).status_code == 403, queue
 
 
 def test_a_staff_session_moves_a_pickup_with_its_csrf_header(
