@@ -10,6 +10,7 @@ screen posts `ReserveRequested`, `ShopperPresent` and `ShopperLeft` up to the ap
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -33,7 +34,9 @@ from kiosk.ports import FeatureUnavailable, PreviewFrame, Still, TryOnChoice, Tr
 from kiosk.thumbnail import Thumbnail, fit_thumbnail
 from kiosk.tryon_state import TryOnState
 from kiosk.widgets.frame_view import FrameView
+from kiosk.widgets.kitty_graphics import ImageProtocol, detect_protocol
 from kiosk.widgets.status_bar import StatusBar
+from kiosk.widgets.terminal_image import TerminalImageView
 
 logger = logging.getLogger(__name__)
 
@@ -131,6 +134,7 @@ class TryOnScreen(Screen[None]):
         walk_away_s: float,
         product_id: str | None = None,
         hub_client: HubClient | None = None,
+        image_protocol: ImageProtocol | None = None,
         clock_s: Callable[[], float] = time.monotonic,
     ) -> None:
         """Creates the screen; the session starts when it mounts.
@@ -140,6 +144,7 @@ class TryOnScreen(Screen[None]):
             walk_away_s: seconds without anybody in view after which `ShopperLeft` is posted.
             product_id: the garment (or one of its sizes' GTINs) to start with, else the first.
             hub_client: shows each chosen size's price and stock (None: not shown).
+            image_protocol: how pictures are drawn; None: what the terminal supports.
             clock_s: monotonic clock, seconds.
         """
         super().__init__()
@@ -147,6 +152,7 @@ class TryOnScreen(Screen[None]):
         self.walk_away_s = walk_away_s
         self.product_id = product_id
         self.hub_client = hub_client
+        self.image_protocol = image_protocol or detect_protocol(os.environ)
         self._variant_shown: str | None = None
         self.tryon_state: TryOnState | None = None
         self._clock_s = clock_s
@@ -160,17 +166,20 @@ class TryOnScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Builds the preview, the side panel with the choices and the stills, and the footer."""
         with Horizontal(id="tryon-body"):
-            yield FrameView("Starting the camera…", id="tryon-preview")
+            yield self._view("Starting the camera…", "tryon-preview")
             with Vertical(id="tryon-panel"):
                 yield Static("Try it on", id="tryon-title")
                 for name in ("garment", "colour", "size", "variant", "hint", "message"):
                     yield Static("", id=f"tryon-{name}", markup=False)
                 yield Static("Pictures to compare", classes="section-title")
                 with Horizontal(id="tryon-compare"):
-                    yield FrameView("Space: keep one", id="tryon-still-1")
-                    yield FrameView("", id="tryon-still-2")
+                    yield self._view("Space: keep one", "tryon-still-1")
+                    yield self._view("", "tryon-still-2")
                 yield Static("", id="tryon-still-labels", markup=False)
         yield StatusBar(FOOTER)
+
+    def _view(self, placeholder: str, view_id: str) -> TerminalImageView:
+        return TerminalImageView(placeholder, protocol=self.image_protocol, id=view_id)
 
     def on_mount(self) -> None:
         """Starts the session with the first (or the asked-for) garment and the preview worker."""
