@@ -234,6 +234,16 @@ def count_by_state(db: Database) -> dict[str, int]:
     return {str(state): int(n) for state, n in rows}
 
 
+def product_names(db: Database, gtins: Iterable[str]) -> dict[str, str]:
+    """Product names of `gtins` (one query; the page shows names, not whole products)."""
+    wanted = list(dict.fromkeys(gtins))
+    if not wanted:
+        return {}
+    marks = ", ".join("?" for _ in wanted)
+    rows = db.execute(f"SELECT gtin, name FROM products WHERE gtin IN ({marks})", wanted)
+    return {str(g): str(n) for g, n in rows.fetchall()}
+
+
 def store_prices_of(db: Database, gtins: Iterable[str]) -> dict[str, int]:
     """The approved store prices of `gtins` that have one."""
     wanted = list(dict.fromkeys(gtins))

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from hub.api.deps import Services
 from hub.api.staff.auth import PriceStaff, Staff, StaffForm
 from hub.api.staff.pages import STAFF_PREFIX, page
-from hub.db import catalog, pricing
+from hub.db import pricing
 from hub.db.connection import write_transaction
 from hub.db.pricing import ProposalState, StoredProposal
 from hub.db.staff import StaffSession
@@ -33,14 +33,14 @@ from hub.errors import InvalidTransition, NotFound
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=["staff"], include_in_schema=False)
 PATH = f"{STAFF_PREFIX}/prices"
-LIST_LIMIT = 200
+LIST_LIMIT = 100
 
 
 def _rows(services: Services, stored: list[StoredProposal]) -> list[ProposalRow]:
-    products = catalog.get_products(services.db, [s.proposal.gtin for s in stored])
+    names = pricing.product_names(services.db, [s.proposal.gtin for s in stored])
     rows = []
     for s in stored:
-        p, record = s.proposal, products.get(s.proposal.gtin)
+        p = s.proposal
         decided = ""
         if s.state != "open":
             at = s.decided_at.strftime("%Y-%m-%d %H:%M") if s.decided_at else ""
@@ -49,7 +49,7 @@ def _rows(services: Services, stored: list[StoredProposal]) -> list[ProposalRow]
             decided = f"{s.state}{price} by {s.decided_by} {at}{why}"
         rows.append(
             ProposalRow(
-                id=s.id, gtin=p.gtin, name=record.product.name if record else p.gtin,
+                id=s.id, gtin=p.gtin, name=names.get(p.gtin, p.gtin),
                 kind_label=KIND_LABELS.get(p.kind, p.kind), current=euros(p.current_cents),
                 proposed=euros(p.proposed_cents), floor=euros(p.floor_cents), reason=p.reason,
                 inputs=p.inputs, state=s.state, decided=decided,
@@ -80,6 +80,7 @@ def _prices_page(
             "tabs": TABS,
             "proposals": _rows(services, stored),
             "counts": pricing.count_by_state(services.db),
+            "limit": LIST_LIMIT,
             "failed_id": failed[0] if failed else None,
             "failed": failed[1] if failed else FormCheck({}),
             "flash": flash,
