@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hub.db import pricing
-from hub.db.connection import open_database, write_transaction
+from hub.db.connection import open_database
 from hub.domain.pricing import PricingPolicy
 
 EXIT_OK = 0
@@ -29,10 +29,10 @@ def propose_prices_main(argv: Sequence[str]) -> int:
     )
     args = parser.parse_args(list(argv))
     policy = PricingPolicy(window_days=args.window_days)
-    db = open_database(args.db)
+    open_database(args.db).close()  # creates / migrates the file
+    run = pricing.run_pricing_job(args.db, now=datetime.now(UTC), policy=policy)
+    db = open_database(args.db, run_migrations=False)
     try:
-        with write_transaction(db):
-            run = pricing.run_pricing(db, now=datetime.now(UTC), policy=policy)
         counts = pricing.count_by_state(db)
     finally:
         db.close()

@@ -38,7 +38,7 @@ from hub.api.app import create_app
 from hub.api.notifier import EventNotifier
 from hub.config import HubSettings
 from hub.db import pricing
-from hub.db.connection import open_database, write_transaction
+from hub.db.connection import open_database
 from hub.domain.pricing import PricingPolicy
 from hub.ingest.processor import EventProcessor
 
@@ -222,12 +222,11 @@ def time_live(server: Server, client: httpx.Client) -> dict[str, float]:
 
 def time_pricing_job(db_path: Path) -> dict[str, float | int]:
     """Runs the price-proposal job once over the whole store and times it (seconds)."""
+    started = time.perf_counter()
+    run = pricing.run_pricing_job(db_path, now=datetime.now(UTC), policy=PricingPolicy())
+    seconds = round(time.perf_counter() - started, 2)
     db = open_database(db_path, run_migrations=False)
     try:
-        started = time.perf_counter()
-        with write_transaction(db):
-            run = pricing.run_pricing(db, now=datetime.now(UTC), policy=PricingPolicy())
-        seconds = round(time.perf_counter() - started, 2)
         open_now = pricing.count_by_state(db).get("open", 0)
     finally:
         db.close()

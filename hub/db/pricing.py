@@ -14,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlite_utils import Database
 
 from hub.db import audit, stock
 from hub.db.codec import from_db_time, from_json, to_db_time, to_json
+from hub.db.connection import open_database, write_transaction
 from hub.domain.pricing import (
     RULE_VERSION,
     PriceFacts,
@@ -174,32 +176,73 @@ def _supersede(db: Database, proposal_id: int, now: datetime) -> None:
     )
 
 
-def run_pricing(db: Database, *, now: datetime, policy: PricingPolicy) -> PricingRun:
-    """Proposes prices for every product (call inside one write transaction).
+@dataclass(frozen=True, slots=True)
+class PricingPlan:
+    """What the rules propose now, per product (read, not yet stored)."""
+
+    products: int
+    proposals: Mapping[str, PriceProposal]
+
+
+def plan_pricing(db: Database, *, now: datetime, policy: PricingPolicy) -> PricingPlan:
+    """Gathers every product's facts and asks the rules (reads only)."""
+    facts = gather_facts(db, now=now, policy=policy)
+    proposals = {}
+    for item in facts:
+        proposal = propose_price(item, policy)
+        if proposal is not None:
+            proposals[item.gtin] = proposal
+    return PricingPlan(len(facts), proposals)
+
+
+def apply_pricing(
+    db: Database, plan: PricingPlan, *, now: datetime, policy: PricingPolicy
+) -> PricingRun:
+    """Stores a plan (call inside one write transaction).
 
     An open proposal the rules still make is kept; one they no longer make, or make with other
     prices, is superseded. A proposal a manager rejected within the window is not made again.
     """
     open_now = _open_by_gtin(db)
     since = now - timedelta(days=policy.window_days)
-    facts = gather_facts(db, now=now, policy=policy)
     proposed = kept = superseded = 0
-    for item in facts:
-        proposal = propose_price(item, policy)
-        existing = open_now.pop(item.gtin, None)
-        if existing is not None and proposal is not None and _same(existing.proposal, proposal):
+    for gtin, proposal in plan.proposals.items():
+        existing = open_now.pop(gtin, None)
+        if existing is not None and _same(existing.proposal, proposal):
             kept += 1
             continue
         if existing is not None:
             _supersede(db, existing.id, now)
             superseded += 1
-        if proposal is not None and not _rejected_recently(db, proposal, since):
+        if not _rejected_recently(db, proposal, since):
             _insert(db, proposal, now)
             proposed += 1
-    for stale in open_now.values():  # products that left the catalog
+    for stale in open_now.values():  # no longer proposed, or the product left the catalog
         _supersede(db, stale.id, now)
         superseded += 1
-    return PricingRun(len(facts), proposed, kept, superseded)
+    return PricingRun(plan.products, proposed, kept, superseded)
+
+
+def run_pricing(db: Database, *, now: datetime, policy: PricingPolicy) -> PricingRun:
+    """Plans and stores in one go (call inside one write transaction)."""
+    return apply_pricing(db, plan_pricing(db, now=now, policy=policy), now=now, policy=policy)
+
+
+def run_pricing_job(db_path: Path, *, now: datetime, policy: PricingPolicy) -> PricingRun:
+    """The job on its own connection: plans in a read snapshot (writers go on; at 100k
+    products and 1M movements the reads take seconds), then stores in a short write
+    transaction. Safe to call from a worker thread."""
+    db = open_database(db_path, run_migrations=False)
+    try:
+        db.execute("BEGIN")
+        try:
+            plan = plan_pricing(db, now=now, policy=policy)
+        finally:
+            db.execute("ROLLBACK")
+        with write_transaction(db):
+            return apply_pricing(db, plan, now=now, policy=policy)
+    finally:
+        db.close()
 
 
 def get_proposal(db: Database, proposal_id: int) -> StoredProposal:

@@ -8,6 +8,7 @@ import logging
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
@@ -152,9 +153,15 @@ async def reject_proposal(
 
 @router.post(f"{PATH}/run", response_class=HTMLResponse)
 async def run_proposals(services: Services, session: PriceStaff, form: StaffForm) -> Response:
-    """Runs the proposal job now (it also runs from `aisle hub propose-prices`)."""
-    with write_transaction(services.db):
-        run = pricing.run_pricing(services.db, now=services.clock(), policy=PricingPolicy())
+    """Runs the proposal job now, on its own connection in a worker thread (the page's event
+    loop keeps serving; `aisle hub propose-prices` runs the same job)."""
+    del form
+    run = await run_in_threadpool(
+        pricing.run_pricing_job,
+        services.settings.db_path,
+        now=services.clock(),
+        policy=PricingPolicy(),
+    )
     logger.info("pricing run by=%s: %s", session.user.username, run)
     return _done(
         f"Checked {run.products} products: {run.proposed} new, {run.kept} kept, "
