@@ -55,8 +55,14 @@ def test_shipped_int8_rows_answer_like_rows_embedded_here(
         listing, embed=embedder.embed, model=model, cache=TextVectorCache(None)
     )
     query = parse_query(request_text)
-    answers = [EdgeTextSearch(embedder, _fixed(rows)).search(query) for rows in (local, shipped)]
-    assert [a.hits[0].gtin for a in answers] == [first, first]
+    searches = [
+        EdgeTextSearch(embedder, _fixed(local)),
+        EdgeTextSearch(embedder, _fixed(shipped)),  # int8 rows scanned as a float32 copy
+        EdgeTextSearch(embedder, _fixed(shipped), float32_budget_mb=0),  # scanned as int8
+    ]
+    answers = [search.search(query) for search in searches]
+    assert [a.hits[0].gtin for a in answers] == [first, first, first]
+    assert [h.gtin for h in answers[1].hits] == [h.gtin for h in answers[2].hits]
     assert not absent & {hit.gtin for a in answers for hit in a.hits}
 
 
