@@ -22,13 +22,13 @@ from contracts.envelope import Envelope
 from contracts.ids import new_ulid
 from contracts.payloads import Answer
 from contracts.topics import answer_topic, events_topic, state_topic
+from hub.token_admin import add_token
 
 STORE = "demo"  # the demo stock seed is for store "demo"
 REPO = Path(__file__).resolve().parents[2]
 DEMO_STOCK = REPO / "hub" / "data" / "demo_store_stock.json"
 READY_TIMEOUT_S = 60.0
 WAIT_S = 10.0
-LOG_TAIL_CHARS = 2000
 LOG_TAIL_CHARS = 2000
 
 
@@ -39,7 +39,12 @@ class BenchStore:
     broker: BrokerProcess
     endpoint: BrokerEndpoint
     hub_url: str
+    hub_db: Path
     children: list[Child] = field(default_factory=list)
+
+    def issue_token(self, device: str, role: str = "kiosk") -> str:
+        """A live hub API token for `device` (as `aisle hub add-token` makes one)."""
+        return add_token(self.hub_db, device=device, role=role, created_by="bench")
 
     def stop(self) -> None:
         """Stops the hub, central, then the broker."""
@@ -69,7 +74,7 @@ def start_store(data_dir: Path) -> BenchStore:
     endpoint = broker.endpoint
     central_port, hub_port = free_port(), free_port()
     central_url, hub_url = f"http://127.0.0.1:{central_port}", f"http://127.0.0.1:{hub_port}"
-    store = BenchStore(broker, endpoint, hub_url)
+    store = BenchStore(broker, endpoint, hub_url, data_dir / "h.db")
     try:
         central_args = ["central", "--db", str(data_dir / "c.db"), "--seed", "demo"]
         central_args += ["--port", str(central_port)]
@@ -81,7 +86,7 @@ def start_store(data_dir: Path) -> BenchStore:
             "--store",
             STORE,
             "--db",
-            str(data_dir / "h.db"),
+            str(store.hub_db),
             "--port",
             str(hub_port),
         ]
