@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from aisle.bench.card import demo_gtins, main, summary
+from aisle.bench.card import build_parser, demo_gtins, main, run, summary
 
 
 def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,3 +30,11 @@ def test_summary_percentiles() -> None:
 def test_demo_gtins_are_gtin14() -> None:
     gtins = demo_gtins(5)
     assert len(gtins) == 5 and all(len(gtin) == 14 and gtin.isdigit() for gtin in gtins)
+
+
+def test_one_scan_of_each_kind_through_a_real_store(tmp_path: Path) -> None:
+    args = build_parser().parse_args(["--iterations", "1", "--warmup", "0"])
+    result = run(args, tmp_path)
+    for name in ("scan_to_card_ms", "scan_to_card_from_card_ms", "scan_to_answer_ms"):
+        stats = result[name]
+        assert isinstance(stats, dict) and stats["n"] == 1 and stats["p50"] > 0
