@@ -115,34 +115,46 @@ def availability_findings(data: AvailabilityInput) -> list[Finding]:
 
 
 def price_findings(
-    shelf: Iterable[tuple[str, int, str, str]], central: Mapping[str, int]
+    shelf: Iterable[tuple[str, int, str, str]],
+    central: Mapping[str, int],
+    store: Mapping[str, int] | None = None,
 ) -> list[Finding]:
-    """Shelf (or till) prices against central's base price.
+    """Shelf (or till) prices against the price the store charges: an approved store price
+    (`store_prices`, from a price proposal a manager approved) or else central's base price.
 
     Args:
         shelf: `(gtin, price_cents, source, source_event)` of the latest price seen per product.
         central: central's base price per GTIN (products central does not know are left out).
+        store: approved store prices per GTIN (those without one sell at central's price).
     """
     findings = []
     for gtin, price, source, event in shelf:
         central_price = central.get(gtin)
         if central_price is None:
             continue
-        decision = decide("store_price", price, central_price)
+        approved = (store or {}).get(gtin)
+        expected = central_price if approved is None else approved
+        decision = decide("store_price", price, expected)
         if decision.action == "none":
             continue
         seen = "on the shelf label" if source == "sighting" else "at the till"
+        what = "central's base price" if approved is None else "the approved store price"
         findings.append(
             Finding(
                 "price_mismatch",
                 gtin,
-                f"{price} cents seen {seen} (event {event}), central's base price is "
-                f"{central_price}; {decision.reason}",
-                f"staff: relabel to {central_price} cents, or approve a store price rule "
+                f"{price} cents seen {seen} (event {event}), {what} is {expected}; "
+                f"{decision.reason}",
+                f"staff: relabel to {expected} cents, or approve a store price rule "
                 "(never applied without approval)",
                 False,
                 gtin=gtin,
-                detail={"shelf": price, "central": central_price, "source": source},
+                detail={
+                    "shelf": price,
+                    "central": central_price,
+                    "store": approved,
+                    "source": source,
+                },
             )
         )
     return findings

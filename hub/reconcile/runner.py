@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from contracts.catalog import StoreAvailability, StoreAvailabilityItem
 from hub.catalog.client import CentralClient
 from hub.catalog.sync import CatalogSync
-from hub.db import catalog, reconciliation, shelf, stock
+from hub.db import catalog, pricing, reconciliation, shelf, stock
 from hub.db.connection import write_transaction
 from hub.domain import reconciliation as checks
 from hub.domain import stuck
@@ -179,7 +179,8 @@ class Reconciler:
         prices = shelf.shelf_prices(db)
         central_prices = reconciliation.catalog_prices(db, [p.gtin for p in prices])
         rows = [(p.gtin, p.price_cents, p.source, p.source_event) for p in prices]
-        findings += checks.price_findings(rows, central_prices)
+        store_prices = pricing.store_prices_of(db, central_prices)
+        findings += checks.price_findings(rows, central_prices, store_prices)
         unknown_units = {g: u for g, u in ledger.items() if g not in known}
         findings += checks.unknown_gtin_findings(
             reconciliation.unknown_demand(db), unknown_units, cursor=central.cursor_after

@@ -14,6 +14,7 @@ from hub.domain.pricing import (
     price_point,
     propose_price,
 )
+from hub.domain.reconciliation import price_findings
 
 POLICY = PricingPolicy()
 BASE = PriceFacts(
@@ -105,3 +106,14 @@ def test_a_managers_price_is_checked_against_the_bounds(
     found, message = check_decided_price(text, proposal)
     assert found == cents
     assert (message is None) if problem is None else (problem in str(message))
+
+
+def test_reconciliation_checks_shelf_labels_against_an_approved_store_price() -> None:
+    gtin = BASE.gtin
+    label = [(gtin, 199, "sighting", "ev-1")]
+    assert price_findings(label, {gtin: 249}, {gtin: 199}) == []
+    (stale,) = price_findings([(gtin, 249, "sighting", "ev-2")], {gtin: 249}, {gtin: 199})
+    assert "the approved store price is 199" in stale.cause
+    assert stale.detail["store"] == 199
+    (plain,) = price_findings(label, {gtin: 249})
+    assert "central's base price is 249" in plain.cause
