@@ -126,6 +126,7 @@ class KioskApp(ShopperActions, FeatureApp):
         self._idle_timer: Timer | None = None
         self._notice_timer: Timer | None = None
         self.card_screen = CardScreen()
+        self.unknown_screen = UnknownScreen()
         self._images: OrderedDict[str, tuple[Thumbnail, Text]] = OrderedDict()
 
     def get_default_screen(self) -> Screen[None]:
@@ -135,6 +136,7 @@ class KioskApp(ShopperActions, FeatureApp):
     def on_mount(self) -> None:
         """Installs the card screen (reused for every card), starts the feed and idle timer."""
         self.install_screen(self.card_screen, name="card")
+        self.install_screen(self.unknown_screen, name="unknown")
         if self.scan_feed is None:
             self.scanner_status = "Scanner: off · type the code"
         else:
@@ -263,14 +265,15 @@ class KioskApp(ShopperActions, FeatureApp):
             self.card_screen.show(view, card_actions(card), self._cached_image(card.image_url))
             return self.card_screen
         if state.view == "unknown" and state.unknown is not None:
-            return UnknownScreen(build_unknown_view(state.unknown))
+            self.unknown_screen.show(build_unknown_view(state.unknown))
+            return self.unknown_screen
         if state.view == "error" and state.error is not None and state.code is not None:
             return ErrorScreen(state.error, state.code)
         return None
 
     def _show(self, screen: Screen[None]) -> None:
         if screen is self.screen:
-            return  # the card screen updated in place
+            return  # the card or unknown-code screen updated in place
         if len(self.screen_stack) > 1:
             self.switch_screen(screen)
         else:

@@ -1,4 +1,4 @@
-"""Provides the screen for a code that is not in the store's catalog."""
+"""Provides the screen for a code that is not in our catalog (built once, updated per scan)."""
 
 from __future__ import annotations
 
@@ -12,13 +12,16 @@ from kiosk.widgets.status_bar import StatusBar
 
 
 class UnknownScreen(Screen[None]):
-    """Says clearly that the code is not in our catalog."""
+    """Says clearly that the code is not in our catalog.
 
-    def __init__(self, view: UnknownView) -> None:
+    The app keeps one installed for the run; `show` puts the next unknown code into it.
+    """
+
+    def __init__(self, view: UnknownView | None = None) -> None:
         """Creates the screen.
 
         Args:
-            view: the card's lines.
+            view: the card's lines; None until `show` gives them.
         """
         super().__init__()
         self.view = view
@@ -26,5 +29,16 @@ class UnknownScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         """Builds the centred unknown-code card and the status bar."""
         with Middle(), Center():
-            yield UnknownCodeWidget(self.view, id="unknown-card")
+            yield UnknownCodeWidget(id="unknown-card")
         yield StatusBar("Scan another item any time · Esc: back")
+
+    def on_mount(self) -> None:
+        """Shows the view that `show` got before the screen was mounted."""
+        if self.view is not None:
+            self.query_one(UnknownCodeWidget).show(self.view)
+
+    def show(self, view: UnknownView) -> None:
+        """Shows another unknown code (now, or when the screen mounts)."""
+        self.view = view
+        if self.is_mounted:
+            self.query_one(UnknownCodeWidget).show(view)

@@ -158,22 +158,20 @@ class ProductCardWidget(Vertical):
 
 
 class UnknownCodeWidget(Vertical):
-    """The clear "not in our catalog" card."""
-
-    def __init__(self, view: UnknownView, *, id: str | None = None) -> None:
-        """Creates the card.
-
-        Args:
-            view: the lines to show.
-            id: the widget id.
-        """
-        super().__init__(id=id)
-        self.view = view
+    """The clear "not in our catalog" card (composed once; `show` fills it)."""
 
     def compose(self) -> ComposeResult:
         """Lays out title, code, the hub's message and the note about staff."""
-        yield Static(self.view.title, id="unknown-title", markup=False)
-        yield Static(f"Code {self.view.code}", id="unknown-code", markup=False)
-        if self.view.message:
-            yield Static(self.view.message, id="unknown-message", markup=False)
-        yield Static(self.view.staff_note, id="unknown-staff", markup=False)
+        yield Static("", id="unknown-title", markup=False)
+        yield Static("", id="unknown-code", markup=False)
+        yield Static("", id="unknown-message", markup=False)
+        yield Static("", id="unknown-staff", markup=False)
+
+    def show(self, view: UnknownView) -> None:
+        """Shows `view` in the card's lines (the message line only when there is one)."""
+        self.query_one("#unknown-title", Static).update(view.title)
+        self.query_one("#unknown-code", Static).update(f"Code {view.code}")
+        message = self.query_one("#unknown-message", Static)
+        message.update(view.message)
+        message.display = bool(view.message)
+        self.query_one("#unknown-staff", Static).update(view.staff_note)

@@ -156,6 +156,22 @@ async def test_an_unknown_code_shows_the_not_in_catalog_card(seeded_hub: SeededH
     assert (signal.code, signal.device) == (UNSTOCKED_GTIN, KIOSK_DEVICE)
 
 
+async def test_a_second_unknown_code_updates_the_same_screen(seeded_hub: SeededHub) -> None:
+    app = kiosk(seeded_hub.client())
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_scan(build_scan(text=UNSTOCKED_GTIN[1:], gtin=UNSTOCKED_GTIN))
+        unknown = await wait_for_screen(pilot, UnknownScreen)
+        app.deliver_scan(build_scan(text="NOT-A-PRODUCT", symbology="code128", gtin=None))
+        await wait_until(pilot, lambda: text(unknown, "#unknown-code") == "Code NOT-A-PRODUCT")
+        assert app.screen is unknown
+        assert text(unknown, "#unknown-title") == "Not in our catalog"
+        await pilot.press("escape")
+        await wait_for_screen(pilot, HomeScreen)
+        app.deliver_scan(build_scan())
+        card = await wait_for_screen(pilot, CardScreen)
+        assert lines(card, "#card-titles")[0] == "Oat drink 1 l"
+
+
 async def test_a_typed_code_shows_its_card(seeded_hub: SeededHub) -> None:
     app = kiosk(seeded_hub.client())
     async with app.run_test(size=SIZE) as pilot:
@@ -252,7 +268,8 @@ async def test_a_scan_over_a_card_updates_the_same_screen_in_place(seeded_hub: S
 
 
 async def test_the_session_ends_when_idle(seeded_hub: SeededHub) -> None:
-    settings = SETTINGS.model_copy(update={"idle_reset_s": 0.2})
+    # Long enough that the card shows first even on a loaded machine (it must not end the lookup).
+    settings = SETTINGS.model_copy(update={"idle_reset_s": 1.0})
     app = kiosk(seeded_hub.client(), settings)
     async with app.run_test(size=SIZE) as pilot:
         app.deliver_scan(build_scan())
