@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from aisle.broker import BrokerEndpoint
-from aisle.store import PASSWORD_ENV, StoreOptions, plan_children
+from aisle.store import (
+    HUB_TOKEN_ENV,
+    PASSWORD_ENV,
+    StoreOptions,
+    ensure_kiosk_token,
+    plan_children,
+)
+from hub.__main__ import main as hub_main
+from hub.token_admin import token_is_live
 
 ENDPOINT = BrokerEndpoint("mosquitto", "127.0.0.1", 1999, "aisle", "s3cret-pass")
 
@@ -53,3 +61,18 @@ def test_devices_keep_separate_outboxes(tmp_path: Path) -> None:
     outboxes = [spec.argv[spec.argv.index("--outbox") + 1] for spec in plan[2:]]
     assert len(set(outboxes)) == 2
     assert all(Path(path).parent == tmp_path for path in outboxes)
+
+
+def test_the_kiosk_gets_a_live_hub_token_in_its_environment_only(tmp_path: Path) -> None:
+    options = _options(tmp_path, headless=False)
+    token = ensure_kiosk_token(options)
+    token_file = tmp_path / "kiosk-1-hub-token"
+    assert token_file.stat().st_mode & 0o777 == 0o600
+    assert ensure_kiosk_token(options) == token  # kept across restarts
+    kiosk = plan_children(options, ENDPOINT, token)[-1]
+    assert kiosk.env[HUB_TOKEN_ENV] == token
+    assert not any(token in arg for arg in kiosk.argv)
+    assert token_is_live(tmp_path / "hub.db", token)
+    assert hub_main(["revoke-token", "--db", str(tmp_path / "hub.db"), "--device", "kiosk-1"]) == 0
+    fresh = ensure_kiosk_token(options)  # a revoked token is replaced
+    assert fresh != token and token_is_live(tmp_path / "hub.db", fresh)
