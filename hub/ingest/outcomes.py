@@ -68,6 +68,7 @@ class IngestCounters:
     off_topic: int = 0
     errors: int = 0
     gaps_opened: int = 0
+    gaps_from_state: int = 0  # of gaps_opened: seen in a state's delivered_seq, not a later seq
     late_fills: int = 0
     regressed: int = 0
     batches: int = 0

@@ -152,6 +152,7 @@ class EventProcessor:
         opened = None if outcome.decision is None else outcome.decision.opened
         if opened is not None:
             self.counters.gaps_opened += 1
+            self.counters.gaps_from_state += 1
             logger.warning(
                 "seq gap device_id=%s missing=%d..%d (its state says the broker acknowledged them)",
                 outcome.device,

@@ -8,6 +8,7 @@ import os
 import secrets
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -247,6 +248,20 @@ def complete(db_path: Path, device: str, count: int) -> bool:
         return int(have) == count and int(gaps) == 0
     finally:
         db.close()
+
+
+def outbox_delivered(path: Path) -> int:
+    """A till's last seq once every row of its outbox is acknowledged (else 0), read from its
+    outbox file while it runs."""
+    if not path.exists():
+        return 0
+    conn = sqlite3.connect(path, timeout=5)
+    try:
+        depth = conn.execute("SELECT COUNT(*) FROM outbox").fetchone()[0]
+        row = conn.execute("SELECT value FROM meta WHERE key = 'last_seq'").fetchone()
+        return 0 if depth or row is None else int(row[0])
+    finally:
+        conn.close()
 
 
 def missing_in_gaps(db: Database) -> int:

@@ -15,6 +15,7 @@ from fault_harness import (
     applied_count,
     broker_address,
     complete,
+    outbox_delivered,
     report,
     start_ingest,
     wait_until,
@@ -86,10 +87,48 @@ def test_amqtt_restart_while_a_till_publishes(
     result.extra["resend_commands"] = resend.commands
     result.extra["seqs_asked"] = resend.seqs_asked
     result.extra["gaps_opened"] = hub.processor.counters.gaps_opened
+    result.extra["of_which_from_state"] = hub.processor.counters.gaps_from_state
     result.extra["till"] = next(
         line for line in till_output.splitlines() if line.startswith("resend_commands_seen=")
     )
     report(result, capsys)
+
+
+def test_amqtt_restart_loses_the_tail_that_only_delivered_seq_reveals(
+    tmp_path: Path, hub_db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The hub is away while a till rings up its last 100 sales; amqtt queues them for the hub's
+    session, acknowledges them to the till, then restarts and forgets them. No later sale shows
+    the gap: only the till's state (`delivered_seq` 400) does, and the resend fills it."""
+    broker = RestartableBroker("amqtt", tmp_path / "amqtt")
+    hub = start_ingest(broker_address(broker.endpoint), hub_db_path, STORE)
+    outbox = tmp_path / "pos-1.db"
+    till = Till(broker.endpoint, STORE, "pos-1", outbox, COUNT - 100, rate=400)
+    try:
+        till.start()
+        till.wait_done()
+        wait_until(lambda: complete(hub_db_path, "pos-1", COUNT - 100), what="first sales")
+        hub.stop()
+        till.count, till.serve = COUNT, True
+        till.start()
+        wait_until(lambda: outbox_delivered(outbox) == COUNT, what="the broker acked the tail")
+        broker.stop()
+        broker.start()
+        hub = start_ingest(broker_address(broker.endpoint), hub_db_path, STORE)
+        wait_until(lambda: complete(hub_db_path, "pos-1", COUNT), what="the tail resent")
+        till.finish()
+    finally:
+        till.stop()
+        hub.stop()
+        broker.stop()
+    db = open_database(hub_db_path, run_migrations=False)
+    result = account("amqtt_restart_tail", db, {"pos-1": COUNT})
+    counters = hub.processor.counters
+    result.extra["gaps_from_state"] = counters.gaps_from_state
+    assert hub.ingest.resend is not None
+    result.extra["seqs_asked"] = hub.ingest.resend.stats().seqs_asked
+    report(result, capsys)
+    assert counters.gaps_from_state == 1, "the tail was revealed by the till's state"
 
 
 def test_hub_cut_off_from_the_broker_then_healed(
