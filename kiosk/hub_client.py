@@ -52,7 +52,7 @@ class HubClient:
             device_id: the kiosk's device id, sent with each lookup (the hub records who asked
                 for an unknown code).
             token: the kiosk's hub API token, sent as `Authorization: Bearer` on every API
-                request (not on image fetches, which may go to another host).
+                request and on images relative to the hub (never to another host).
             transport: an httpx transport to use instead of the network (e.g. `ASGITransport`).
         """
         self.base_url = base_url.rstrip("/")
@@ -106,8 +106,9 @@ class HubClient:
         Raises:
             ImageUnavailable: the image cannot be fetched, is missing, or is too large.
         """
+        own = not httpx.URL(url).is_absolute_url  # the token goes to the hub only
         try:
-            response = await self._client.get(url)
+            response = await self._client.get(url, headers=self._auth if own else None)
         except httpx.HTTPError as exc:
             raise ImageUnavailable(f"image {url} cannot be fetched: {exc!r}") from exc
         if response.status_code != 200:
@@ -161,7 +162,7 @@ class HubClient:
         params: dict[str, str] | None = None,
     ) -> httpx.Response:
         try:
-            return await self._client.request(
+            response = await self._client.request(
                 method, path, json=body, headers={**self._auth, **(headers or {})}, params=params
             )
         except httpx.TimeoutException as exc:
@@ -170,6 +171,10 @@ class HubClient:
             ) from exc
         except httpx.HTTPError as exc:
             raise HubUnavailable(f"The store hub at {self.base_url} cannot be reached.") from exc
+        if response.status_code == 401:
+            logger.warning("hub refused the kiosk's API token: %s", response.text[:_LOG_BYTES])
+            raise HubResponseError("The store hub refused this kiosk's API token (HTTP 401).")
+        return response
 
     async def aclose(self) -> None:
         """Closes the connection pool."""

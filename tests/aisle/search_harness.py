@@ -16,6 +16,7 @@ from typing import Any
 import cv2
 import httpx
 import numpy as np
+from hub_tokens import api_token
 from sqlite_utils import Database
 
 from aisle.kiosk_search import CatalogText, ProductText, product_texts
@@ -104,8 +105,9 @@ class CatalogHub:
     def client(self) -> HubClient:
         """A kiosk hub client on the app (httpx ASGI transport)."""
         transport = httpx.ASGITransport(app=create_app(self.settings, self.db))
+        token = api_token(self.db, device="kiosk-t1", role="kiosk")
         return HubClient(
-            "http://hub.test", timeout_s=5.0, device_id="kiosk-t1", transport=transport
+            "http://hub.test", timeout_s=5.0, device_id="kiosk-t1", token=token, transport=transport
         )
 
 

@@ -19,6 +19,7 @@ import cv2
 import httpx
 import numpy as np
 import pytest
+from hub_tokens import api_headers
 
 from aisle.broker import BrokerEndpoint, free_port
 from aisle.processes import Child, ChildSpec, aisle_argv
@@ -96,13 +97,13 @@ def _agent_config(endpoint: BrokerEndpoint, tmp_path: Path) -> DeviceConfig:
     return DeviceConfig.model_validate(data)
 
 
-def _build(hub_url: str) -> dict[str, Any]:
-    before = httpx.get(f"{hub_url}/api/v1/index", timeout=5).json()["current"]
-    started = httpx.post(f"{hub_url}/api/v1/index/builds", timeout=5).json()
+def _build(hub_url: str, auth: dict[str, str]) -> dict[str, Any]:
+    before = httpx.get(f"{hub_url}/api/v1/index", timeout=5, headers=auth).json()["current"]
+    started = httpx.post(f"{hub_url}/api/v1/index/builds", timeout=5, headers=auth).json()
     assert started == {"started": True}
 
     def done() -> dict[str, Any] | None:
-        body: dict[str, Any] = httpx.get(f"{hub_url}/api/v1/index", timeout=5).json()
+        body: dict[str, Any] = httpx.get(f"{hub_url}/api/v1/index", timeout=5, headers=auth).json()
         assert body["build"]["last_error"] is None, body["build"]
         fresh = body["current"] is not None and body["current"] != before
         return body if fresh and not body["build"]["running"] else None
@@ -121,13 +122,15 @@ def _photo() -> bytes:
 def test_hub_builds_and_ships_an_index_the_agent_runs_and_reports(
     hub_url: str, mqtt_broker: BrokerEndpoint, tmp_path: Path
 ) -> None:
+    auth = api_headers(tmp_path / "h.db")  # the hub fixture's database
     enrolled = httpx.post(
         f"{hub_url}/api/v1/products/{OAT_MILK}/reference-photos",
         files={"photo": ("front.jpg", _photo(), "image/jpeg")},
         timeout=10,
+        headers=auth,
     )
     assert enrolled.status_code == 201, enrolled.text
-    first = _build(hub_url)["current"]
+    first = _build(hub_url, auth)["current"]
     assert first["products"] >= 300 and first["count"] == first["products"] + 1
     agent = EdgeAgent(
         _agent_config(mqtt_broker, tmp_path), environ={PASSWORD_ENV: mqtt_broker.password}
@@ -145,11 +148,12 @@ def test_hub_builds_and_ships_an_index_the_agent_runs_and_reports(
         assert loaded.data.index.dim == first["dims"]
 
         def reported() -> bool:
-            devices = httpx.get(f"{hub_url}/api/v1/index", timeout=5).json()["devices"]
+            index = httpx.get(f"{hub_url}/api/v1/index", timeout=5, headers=auth).json()
+            devices = index["devices"]
             return any(d["device"] == "kiosk-1" and d["up_to_date"] for d in devices)
 
         _poll("kiosk-1 reporting the version", reported, timeout_s=WAIT_S)
-        second = _build(hub_url)["current"]  # a new version while the agent runs
+        second = _build(hub_url, auth)["current"]  # a new version while the agent runs
         assert second["version"] > version
         _poll(
             "the switch to the second version",

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import paho.mqtt.client as mqtt
 import pytest
+from hub_tokens import api_headers, api_token
 from paho.mqtt.enums import CallbackAPIVersion
 from textual.pilot import Pilot
 
@@ -61,6 +62,7 @@ class Store:
         self.central_port = free_port()
         self.central_url = f"http://127.0.0.1:{self.central_port}"
         self.hub_url = f"http://127.0.0.1:{free_port()}"
+        self.auth: dict[str, str] = {}
         self.data_dir = data_dir
         self.central: Child | None = None
         self.hub: Child | None = None
@@ -109,7 +111,14 @@ class Store:
                 child.stop()
 
     def get(self, path: str) -> Any:
-        return httpx.get(f"{self.hub_url}{path}", timeout=5).json()
+        if not self.auth:
+            self.auth.update(api_headers(self.data_dir / "h.db", role="service"))
+        return httpx.get(f"{self.hub_url}{path}", timeout=5, headers=self.auth).json()
+
+    def kiosk_environ(self) -> dict[str, str]:
+        """The kiosk's environment: broker password and a live kiosk API token."""
+        token = api_token(self.data_dir / "h.db", device="kiosk-1", role="kiosk")
+        return {PASSWORD_ENV: self.endpoint.password, "AISLE_HUB_TOKEN": token}
 
     def central_orders(self) -> list[tuple[str, str]]:
         with sqlite3.connect(self.data_dir / "c.db") as conn:
@@ -176,7 +185,7 @@ async def test_order_made_while_central_is_down_reaches_central_once(
     store: Store, tmp_path: Path
 ) -> None:
     config = _kiosk_config(store, tmp_path)
-    environ = {PASSWORD_ENV: store.endpoint.password}
+    environ = store.kiosk_environ()
     app = build_app(kiosk_settings(config, store.hub_url), environ)
     host = AgentHost(config, [config.source], environ)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -201,7 +210,7 @@ async def test_reservation_holds_stock_then_expires_and_releases(
 ) -> None:
     before = store.get(f"/api/v1/cards/{OAT_MILK}")["on_hand"]
     config = _kiosk_config(store, tmp_path)
-    environ = {PASSWORD_ENV: store.endpoint.password}
+    environ = store.kiosk_environ()
     app = build_app(kiosk_settings(config, store.hub_url), environ)
     host = AgentHost(config, [config.source], environ)
     async with app.run_test(size=(120, 40)) as pilot:

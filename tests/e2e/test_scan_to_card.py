@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from hub_tokens import api_headers, api_token
 from textual.pilot import Pilot
 
 from aisle.broker import BrokerEndpoint, free_port
@@ -147,7 +148,8 @@ async def _wait(pilot: Pilot[None], what: str, predicate: Any) -> None:
 async def _run_kiosk(store: Store, fixture: str, tmp_path: Path) -> KioskApp:
     """Runs the kiosk UI with its edge agent on `fixture` until the lookup finished."""
     config = _kiosk_config(store, fixture, tmp_path)
-    environ = {PASSWORD_ENV: store.endpoint.password}
+    kiosk_token = api_token(store.data_dir / "h.db", device="kiosk-1", role="kiosk")
+    environ = {PASSWORD_ENV: store.endpoint.password, "AISLE_HUB_TOKEN": kiosk_token}
     app = build_app(kiosk_settings(config, store.hub_url), environ)
     host = AgentHost(config, [config.source], environ)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -173,9 +175,10 @@ async def test_replayed_scan_reaches_the_kiosk_card(store: Store, tmp_path: Path
     assert app.kiosk_state.card is not None
     assert app.kiosk_state.card.gtin == gtin
     assert app.kiosk_state.card.name == _catalog_name(gtin)
-    card = httpx.get(f"{store.hub_url}/api/v1/cards/{gtin}", timeout=5).json()
+    auth = api_headers(store.data_dir / "h.db")
+    card = httpx.get(f"{store.hub_url}/api/v1/cards/{gtin}", timeout=5, headers=auth).json()
     assert card["name"] == _catalog_name(gtin)
-    events = httpx.get(f"{store.hub_url}/api/v1/events?limit=50", timeout=5).json()
+    events = httpx.get(f"{store.hub_url}/api/v1/events?limit=50", timeout=5, headers=auth).json()
     scans = [e for e in events if e["device"] == "kiosk-1" and e["type"] == "scan"]
     assert [scan["payload"]["gtin"] for scan in scans] == [gtin]
 
@@ -186,5 +189,6 @@ async def test_unknown_code_shows_the_unknown_card_and_records_demand(
     gtin = _expected_gtin("kiosk_unknown_code")
     app = await _run_kiosk(store, "kiosk_unknown_code", tmp_path)
     assert app.kiosk_state.view == "unknown", app.kiosk_state
-    demand = httpx.get(f"{store.hub_url}/api/v1/demand", timeout=5).json()
+    auth = api_headers(store.data_dir / "h.db")
+    demand = httpx.get(f"{store.hub_url}/api/v1/demand", timeout=5, headers=auth).json()
     assert gtin in json.dumps(demand)

@@ -51,17 +51,22 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def _get_json(url: str) -> object:
-    with urllib.request.urlopen(url, timeout=2) as response:
+def _get_json(url: str, token: str) -> object:
+    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(request, timeout=2) as response:
         return json.load(response)
 
 
-def _wait_for_devices(hub_url: str, devices: set[str], deadline_s: float) -> set[str]:
+def _wait_for_devices(
+    hub_url: str, token_file: Path, devices: set[str], deadline_s: float
+) -> set[str]:
+    """Events of `devices`, read with the kiosk token `aisle store up` provisioned."""
+    token = token_file.read_text().strip()
     deadline = time.monotonic() + deadline_s
     seen: set[str] = set()
     while time.monotonic() < deadline and not devices <= seen:
         try:
-            events = _get_json(f"{hub_url}/api/v1/events?limit=200")
+            events = _get_json(f"{hub_url}/api/v1/events?limit=200", token)
         except OSError:
             events = []
         assert isinstance(events, list)
@@ -108,8 +113,13 @@ def test_headless_store_runs_and_stops_without_orphans(tmp_path: Path, signum: i
     try:
         _wait_for_line(log, "kiosk-edge started", store)
         started = time.monotonic()
+        token_file = tmp_path / "store" / "kiosk-1-hub-token"
+        assert token_file.stat().st_mode & 0o777 == 0o600
         seen = _wait_for_devices(
-            f"http://127.0.0.1:{hub_port}", {"kiosk-1", "glasses-1"}, EVENTS_DEADLINE_S
+            f"http://127.0.0.1:{hub_port}",
+            token_file,
+            {"kiosk-1", "glasses-1"},
+            EVENTS_DEADLINE_S,
         )
         elapsed_s = time.monotonic() - started
         assert {"kiosk-1", "glasses-1"} <= seen, (

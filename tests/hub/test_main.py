@@ -15,6 +15,7 @@ import httpx
 import pytest
 from hub_builders import make_envelope
 from hub_harness import Publisher, ServedApp, wait_until
+from hub_tokens import api_headers
 
 from aisle.broker import BrokerEndpoint, free_port
 from contracts.cards import ProductCard
@@ -102,11 +103,11 @@ def test_hub_process_ingests_serves_cards_and_stops_cleanly(
     assert process.poll() is None, log.read_text()
     envelope = make_envelope(store_id, "kiosk-1", 1)
     publisher.publish_event(envelope)
-    wait_until(
-        lambda: any(e["id"] == envelope.id for e in httpx.get(f"{base_url}/api/v1/events").json())
-    )
+    api = httpx.Client(base_url=base_url, headers=api_headers(log.with_name("hub.db")))
+    wait_until(lambda: any(e["id"] == envelope.id for e in api.get("/api/v1/events").json()))
     item = json.loads(DEMO_STOCK.read_text())["items"][0]
-    card = ProductCard.model_validate(httpx.get(f"{base_url}/api/v1/cards/{item['gtin']}").json())
+    card = ProductCard.model_validate(api.get(f"/api/v1/cards/{item['gtin']}").json())
+    api.close()
     assert (card.on_hand, card.central_reachable) == (item["on_hand"], True)
 
     process.send_signal(signum)

@@ -12,6 +12,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
+from hub_tokens import api_token
 from sqlite_utils import Database
 
 from contracts.cards import Complement, ProductCard, ReviewSnippet, WarehouseStock
@@ -181,8 +182,16 @@ class SeededHub:
         """A kiosk hub client that reaches this app in process (httpx ASGITransport)."""
         transport = httpx.ASGITransport(app=self.app)
         return HubClient(
-            "http://hub.test", timeout_s=timeout_s, device_id=KIOSK_DEVICE, transport=transport
+            "http://hub.test",
+            timeout_s=timeout_s,
+            device_id=KIOSK_DEVICE,
+            token=self.kiosk_token(),
+            transport=transport,
         )
+
+    def kiosk_token(self) -> str:
+        """A fresh live kiosk token of this hub (`tests/hub_tokens.py`)."""
+        return api_token(self.db, device=KIOSK_DEVICE, role="kiosk")
 
     def mark_central_reachable(self, as_of: datetime) -> None:
         """Records a successful catalog sync, as the hub's sync loop would."""

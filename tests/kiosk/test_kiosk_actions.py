@@ -127,7 +127,12 @@ async def test_a_reservation_retried_after_the_hub_was_down_is_made_once(
     seeded_hub: SeededHub, serve_hub: Callable[[FastAPI, int], ServedHub]
 ) -> None:
     port = free_port()
-    down = HubClient(f"http://127.0.0.1:{port}", timeout_s=2.0, device_id=KIOSK_DEVICE)
+    down = HubClient(
+        f"http://127.0.0.1:{port}",
+        timeout_s=2.0,
+        device_id=KIOSK_DEVICE,
+        token=seeded_hub.kiosk_token(),
+    )
     app = kiosk(down)
     async with app.run_test(size=SIZE) as pilot:
         app.kiosk_state = app.kiosk_state.start_lookup(OAT_MILK_GTIN, "manual", NOW)

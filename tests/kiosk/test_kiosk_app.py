@@ -200,7 +200,12 @@ async def test_hub_down_shows_the_error_screen_and_retry_works(
     seeded_hub: SeededHub, serve_hub: Callable[[FastAPI, int], ServedHub]
 ) -> None:
     port = free_port()
-    client = HubClient(f"http://127.0.0.1:{port}", timeout_s=2.0, device_id=KIOSK_DEVICE)
+    client = HubClient(
+        f"http://127.0.0.1:{port}",
+        timeout_s=2.0,
+        device_id=KIOSK_DEVICE,
+        token=seeded_hub.kiosk_token(),
+    )
     app = kiosk(client)
     async with app.run_test(size=SIZE) as pilot:
         app.deliver_scan(build_scan())
@@ -215,6 +220,17 @@ async def test_hub_down_shows_the_error_screen_and_retry_works(
         assert lines(card, "#card-titles")[0] == "Oat drink 1 l"
     outcomes = [(r.source, r.outcome) for r in app.kiosk_state.history]
     assert outcomes == [("scanner", "error"), ("retry", "card")]
+
+
+async def test_a_refused_token_shows_the_error_screen(seeded_hub: SeededHub) -> None:
+    transport = httpx.ASGITransport(app=seeded_hub.app)
+    client = HubClient("http://hub.test", timeout_s=2.0, token="revoked", transport=transport)
+    app = kiosk(client)
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_scan(build_scan())
+        error = await wait_for_screen(pilot, ErrorScreen)
+        assert "refused this kiosk's API token" in text(error, "#error-message")
+        await pilot.click("#back")
 
 
 @pytest.mark.allow_error_log

@@ -81,3 +81,26 @@ def test_anonymous_tls_broker_uses_port_8883() -> None:
 def test_broker_login_checks_its_fields(host: str, port: int) -> None:
     with pytest.raises(ValueError, match="broker"):
         BrokerLogin(host, port, None)
+
+
+def test_hub_token_from_file_or_environment(tmp_path: Any) -> None:
+    token_file = tmp_path / "kiosk-1.token"
+    token_file.write_text("file-token\n")
+    from_file = KioskSettings.model_validate({**BASE, "hub_token_file": str(token_file)})
+    assert from_file.hub_token({"AISLE_HUB_TOKEN": "env-token"}) == "file-token"
+    settings = KioskSettings.model_validate(BASE)
+    assert settings.hub_token({"AISLE_HUB_TOKEN": " env-token "}) == "env-token"
+    other = KioskSettings.model_validate({**BASE, "hub_token_env": "MY_TOKEN"})
+    assert other.hub_token({"MY_TOKEN": "mine"}) == "mine"
+
+
+def test_a_missing_hub_token_is_a_clear_config_error(tmp_path: Any) -> None:
+    with pytest.raises(ConfigError, match=r"no hub API token: export AISLE_HUB_TOKEN.*add-token"):
+        KioskSettings.model_validate(BASE).hub_token({"AISLE_HUB_TOKEN": ""})
+    missing = KioskSettings.model_validate({**BASE, "hub_token_file": str(tmp_path / "none")})
+    with pytest.raises(ConfigError, match="cannot be read"):
+        missing.hub_token({})
+    (tmp_path / "empty").write_text("\n")
+    empty = KioskSettings.model_validate({**BASE, "hub_token_file": str(tmp_path / "empty")})
+    with pytest.raises(ConfigError, match="is empty"):
+        empty.hub_token({})

@@ -6,6 +6,7 @@ import pytest
 
 from kiosk.__main__ import EXIT_CONFIG, build_app, build_parser, main, settings_from_args
 from kiosk.app import KioskApp
+from kiosk.errors import ConfigError
 
 
 def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
@@ -50,9 +51,12 @@ def test_options_become_settings_and_an_app() -> None:
         "http://hub:8000",
         3.0,
     )
-    app = build_app(settings, {}, scanner=True)
+    environ = {"AISLE_HUB_TOKEN": "kiosk-token"}
+    app = build_app(settings, environ, scanner=True)
     assert isinstance(app, KioskApp)
     assert app.scan_feed is not None
     assert app.scan_feed.topic == "aisle/s1/dev/k1/events"
     assert app.hub_client.base_url == "http://hub:8000"
-    assert build_app(settings, {}, scanner=False).scan_feed is None
+    assert build_app(settings, environ, scanner=False).scan_feed is None
+    with pytest.raises(ConfigError, match="no hub API token: export AISLE_HUB_TOKEN"):
+        build_app(settings, {}, scanner=False)

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 from hub_harness import ServedApp, utc_now
+from hub_tokens import api_headers
 from sqlite_utils import Database
 
 from central.repository import CentralRepository
@@ -117,7 +118,8 @@ def test_central_down_the_card_is_served_from_the_local_copy(
     with pytest.raises(CatalogUnavailable):
         make_sync(base_url, hub_db).run_once()
     settings = HubSettings(store_id="demo", db_path=db_path, central_url=base_url)
-    with TestClient(create_app(settings, hub_db)) as client:
+    kiosk = api_headers(hub_db, device="kiosk-1", role="kiosk")
+    with TestClient(create_app(settings, hub_db), headers=kiosk) as client:
         response = client.get(f"/api/v1/cards/{item['gtin']}")
         health = client.get("/api/v1/health").json()
     assert response.status_code == 200, response.text

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from hub_harness import utc_now
+from hub_tokens import api_headers
 from outbox_harness import BARISTA_OAT, CentralOnPort
 from sqlite_utils import Database
 
@@ -68,7 +69,7 @@ def relay(
     )
     sender = build_outbox_sender(settings)
     app = create_app(settings, hub_db, outbox_wake=sender.wake)
-    with TestClient(app) as test_client:
+    with TestClient(app, headers=api_headers(hub_db)) as test_client:
         yield Relay(test_client, sender, central_on_port, tmp_path / "central.db")
 
 

@@ -14,6 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hub_builders import UNKNOWN_GTIN, make_envelope, scan_payload
 from hub_harness import ServedApp, utc_now
+from hub_tokens import api_headers
 from sqlite_utils import Database
 
 from hub.api.app import create_app
@@ -132,7 +133,7 @@ def test_central_down_still_reports_what_the_hub_can_see(hub: Hub, central: Serv
 def test_the_report_is_served_by_the_hub_api(hub: Hub, db_path: Path) -> None:
     api_db = open_database(db_path, run_migrations=False)
     settings = HubSettings(store_id=STORE, db_path=db_path)
-    with TestClient(create_app(settings, api_db)) as client:
+    with TestClient(create_app(settings, api_db), headers=api_headers(api_db)) as client:
         assert client.get("/api/v1/reconciliation/reports/latest").status_code == 404
         hub.feed("kiosk-1", 1, "scan", scan_payload(UNKNOWN_GTIN))
         run = hub.reconciler.run_once()
