@@ -16,6 +16,7 @@ import numpy.typing as npt
 
 WORK_MAX_SIDE = 360
 BORDER_FRACTION = 0.04
+GRABCUT_SEED = 0
 GRABCUT_ITERATIONS = 5
 MIN_AREA_FRACTION = 0.08
 MAX_AREA_FRACTION = 0.85
@@ -56,6 +57,7 @@ def _grabcut(small: npt.NDArray[np.uint8]) -> Mask:
     seed[:, :band] = seed[:, -band:] = cv2.GC_BGD
     bgd, fgd = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
     no_rect = (0, 0, 0, 0)  # seeded by the mask, not a rectangle
+    cv2.setRNGSeed(GRABCUT_SEED)  # GrabCut's k-means start is random: same photo, same asset
     cv2.grabCut(small, seed, no_rect, bgd, fgd, GRABCUT_ITERATIONS, cv2.GC_INIT_WITH_MASK)
     fg = np.isin(seed, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8) * 255
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
