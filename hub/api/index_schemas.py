@@ -49,6 +49,12 @@ class IndexBuildOut(IndexApiModel):
     reference_photos: int | None = Field(description="staff photos in the last good build")
     missing_images: int | None = Field(description="products without a fetched catalog image")
     skipped: list[str] = Field(description="images the indexer could not read")
+    texts: int | None = Field(
+        default=None, description="text-search rows (one per product) in the last good build"
+    )
+    texts_embedded: int | None = Field(
+        default=None, description="of those, texts embedded anew (the rest were unchanged)"
+    )
 
 
 class IndexDeviceOut(IndexApiModel):

@@ -135,6 +135,8 @@ def _build_out(index: IndexService) -> IndexBuildOut:
         reference_photos=None if report is None else report.reference_photos,
         missing_images=None if report is None else report.missing_images,
         skipped=[] if report is None else list(report.skipped),
+        texts=None if report is None else report.texts,
+        texts_embedded=None if report is None else report.texts_embedded,
     )
 
 

@@ -87,6 +87,7 @@ def test_build_from_central_images_and_enrolled_photos(
         served.stop()
     assert body["build"]["last_error"] is None, body["build"]
     assert body["build"]["catalog_images"] == 4 and body["build"]["reference_photos"] == 2
+    assert (body["build"]["texts"], body["build"]["texts_embedded"]) == (4, 4)
     current = body["current"]
     assert current["count"] == 6 and current["products"] == 4
     assert current["model_name"] == "efficientnet_lite0_int8"
