@@ -14,7 +14,6 @@ attributes and complements as compact JSON text with sorted keys.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated, Literal, NotRequired
 
@@ -29,8 +28,6 @@ from contracts.ids import IDENTIFIER_PATTERN
 from hub.db.catalog import PreparedChange, Row
 from hub.db.codec import to_db_time
 from hub.errors import CatalogProtocolError
-
-_CANONICAL_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
 
 Gtin14 = Annotated[str, Field(pattern=GTIN14_PATTERN)]
 Count = Annotated[int, Field(ge=0)]
@@ -120,12 +117,31 @@ def db_time(value: str, what: str) -> str:
         raise BadField(f"{what}: expected an ISO 8601 time, got {value!r:.80}") from exc
     if moment.tzinfo is None:
         raise BadField(f"{what}: expected a time with a UTC offset, got {value!r:.80}")
-    return value if _CANONICAL_TIME.match(value) else to_db_time(moment)
+    return value if _canonical(value) else to_db_time(moment)
+
+
+def _canonical(value: str) -> bool:
+    """Whether a time `fromisoformat` accepted is already `YYYY-MM-DDTHH:MM:SS.ffffffZ` (a
+    regex costs three times the parse)."""
+    return (
+        len(value) == 27
+        and value[26] == "Z"
+        and value[19] == "."
+        and value[10] == "T"
+        and value[4] == value[7] == "-"
+        and value[13] == value[16] == ":"
+    )
+
+
+def gtin14_check_digit_ok(code: str) -> bool:
+    """`contracts.gtin.is_valid_gtin` for 14 digits (the pattern already checked), in C loops."""
+    weighted = 3 * sum(map(int, code[-2::-2])) + sum(map(int, code[-3::-2]))
+    return (weighted + int(code[-1])) % 10 == 0
 
 
 def _check_product(product: _Product) -> None:
     gtin = product["gtin"]
-    if not is_valid_gtin(gtin):
+    if not gtin14_check_digit_ok(gtin):
         raise BadField(f"product.gtin: GTIN-14 {gtin} has a wrong check digit")
     for complement in product.get("complements", ()):
         if len(complement) != 14 or not is_valid_gtin(complement):

@@ -5,14 +5,18 @@ page the models refuse, it refuses too, naming the change and field."""
 from __future__ import annotations
 
 import json
+import random
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from central.repository import CentralRepository
 from contracts.catalog import ChangePage
-from hub.catalog.wire import parse_change_page
+from contracts.gtin import gs1_check_digit, is_valid_gtin
+from hub.catalog.wire import db_time, gtin14_check_digit_ok, parse_change_page
 from hub.db.catalog import PreparedChange, prepare_changes
+from hub.db.codec import to_db_time
 from hub.errors import CatalogProtocolError
 
 JSON_COLUMNS = (10, 11)  # attributes, complements: same JSON, key order and escapes may differ
@@ -135,3 +139,25 @@ def test_what_the_models_refuse_the_parser_refuses(
 def test_a_body_that_is_no_page_is_refused(body: bytes) -> None:
     with pytest.raises(CatalogProtocolError, match="not a ChangePage"):
         parse_change_page(body)
+
+
+def test_the_fast_check_digit_agrees_with_contracts_gtin() -> None:
+    generator = random.Random(6)
+    codes = [f"{generator.randrange(10**14):014d}" for _ in range(5_000)]
+    codes += [f"0{body}{gs1_check_digit('0' + body)}" for body in ("200000000000", "400638133393")]
+    assert [gtin14_check_digit_ok(code) for code in codes] == [is_valid_gtin(c) for c in codes]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-11-22T01:00:00.000000Z",
+        "2026-11-22T01:00:00Z",
+        "2026-11-22 01:00:00.000000Z",
+        "2026-11-22T02:00:00.000000+01:00",
+        "2026-11-22T01:00:00.123+00:00",
+        "2026-W47-7T01:00:00.000000Z",
+    ],
+)
+def test_times_are_stored_as_to_db_time_writes_them(text: str) -> None:
+    assert db_time(text, "at") == to_db_time(datetime.fromisoformat(text))
