@@ -74,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rounds", type=int, default=5, help="passes over the queries")
     parser.add_argument("--models", type=Path, default=DEFAULT_MODELS, help="models manifest")
     parser.add_argument("--catalog", type=Path, default=DEFAULT_CATALOG, help="catalog JSON")
+    parser.add_argument("--json", action="store_true", help="accepted; the output is JSON")
     return parser
 
 
