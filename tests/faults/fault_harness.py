@@ -224,16 +224,6 @@ def applied_count(db_path: Path) -> int:
         db.close()
 
 
-def last_seq(db_path: Path, device: str) -> int:
-    """The highest seq the hub applied from `device` (0 before its first event)."""
-    db = open_database(db_path, run_migrations=False)
-    try:
-        row = db.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE device = ?", [device])
-        return int(row.fetchone()[0])
-    finally:
-        db.close()
-
-
 def complete(db_path: Path, device: str, count: int) -> bool:
     """Whether the hub holds seqs 1..count of `device` and no open gap of it."""
     db = open_database(db_path, run_migrations=False)
@@ -262,14 +252,6 @@ def outbox_delivered(path: Path) -> int:
         return 0 if depth or row is None else int(row[0])
     finally:
         conn.close()
-
-
-def missing_in_gaps(db: Database) -> int:
-    """Events the hub reports missing: the sizes of every open seq gap."""
-    row = db.execute(
-        "SELECT COALESCE(SUM(to_seq - from_seq + 1), 0) FROM seq_gaps WHERE filled = 0"
-    ).fetchone()
-    return int(row[0])
 
 
 @dataclass

@@ -64,6 +64,42 @@ def _hub_state(db_path: Path) -> tuple[int, int, list[seq_losses.SeqLoss]]:
         db.close()
 
 
+def _account(db_path: Path, last: int) -> tuple[Accounting, list[tuple[int, int]]]:
+    """The account of sales 1..last (1..PRUNED were telemetry) and the device's open gaps."""
+    sales, events, losses = _hub_state(db_path)
+    db = open_database(db_path, run_migrations=False)
+    try:
+        open_gaps = db.execute(
+            "SELECT from_seq, to_seq FROM seq_gaps WHERE device = ? AND filled = 0", [DEVICE]
+        ).fetchall()
+        booked = db.execute(
+            "SELECT gtin, -SUM(quantity) FROM stock_movements WHERE kind = 'sale' GROUP BY gtin"
+        ).fetchall()
+    finally:
+        db.close()
+    expected: dict[str, int] = {}
+    for seq in range(PRUNED + 1, last + 1):
+        expected[GTINS[seq % len(GTINS)]] = expected.get(GTINS[seq % len(GTINS)], 0) + 1
+    result = Accounting("archive_pruned", sent=last, applied=sales, lost=last - sales)
+    result.open_gaps = len(open_gaps)
+    result.ledger_ok = {str(g): int(q) for g, q in booked} == expected
+    result.extra["reported_lost"] = [(x.gap.from_seq, x.gap.to_seq, x.reason) for x in losses]
+    result.extra["events_including_report"] = events
+    return result, [(int(a), int(b)) for a, b in open_gaps]
+
+
+def _lose_and_prune(outbox: OutboxStore, publisher: OutboxPublisher, offset_ms: list[int]) -> None:
+    """Delivers telemetry 1..PRUNED and sales after it to a broker no hub session listens on,
+    then lets the telemetry age past its archive retention and prunes it."""
+    for seq in range(1, PRUNED + 1):
+        outbox.append("telemetry", {"cpu_pct": seq})
+    for seq in range(PRUNED + 1, PRUNED + KEPT + 1):
+        outbox.append("sale", sale(DEVICE, seq))
+    assert publisher.wait_drained(30), "the broker acknowledged everything"
+    offset_ms[0] = (SENT_RETENTION_S[int(Lane.TELEMETRY)] + 60) * 1000
+    assert outbox.prune_archive() == PRUNED
+
+
 def test_a_gap_the_device_can_no_longer_fill_is_a_reported_loss(
     mosquitto: RestartableBroker,
     hub_db_path: Path,
@@ -76,17 +112,10 @@ def test_a_gap_the_device_can_no_longer_fill_is_a_reported_loss(
     thread = threading.Thread(target=publisher.run, args=(stop,), daemon=True)
     thread.start()
     hub = None
+    last = PRUNED + KEPT + 1
     try:
-        # No hub session exists yet: the broker acknowledges these and keeps them for nobody.
-        for seq in range(1, PRUNED + 1):
-            outbox.append("telemetry", {"cpu_pct": seq})
-        for seq in range(PRUNED + 1, PRUNED + KEPT + 1):
-            outbox.append("sale", sale(DEVICE, seq))
-        assert publisher.wait_drained(30), "the broker acknowledged everything"
-        offset_ms[0] = (SENT_RETENTION_S[int(Lane.TELEMETRY)] + 60) * 1000
-        assert outbox.prune_archive() == PRUNED
+        _lose_and_prune(outbox, publisher, offset_ms)
         hub = start_ingest(broker_address(mosquitto.endpoint), hub_db_path, STORE)
-        last = PRUNED + KEPT + 1
         outbox.append("sale", sale(DEVICE, last))  # the hub sees seq 21 and a gap 1..20
         publisher.notify()
         wait_until(
@@ -98,26 +127,10 @@ def test_a_gap_the_device_can_no_longer_fill_is_a_reported_loss(
         thread.join(10)
         if hub is not None:
             hub.stop()
-    sales, events, losses = _hub_state(hub_db_path)
-    db = open_database(hub_db_path, run_migrations=False)
-    open_gaps = db.execute(
-        "SELECT from_seq, to_seq FROM seq_gaps WHERE device = ? AND filled = 0", [DEVICE]
-    ).fetchall()
-    booked = db.execute(
-        "SELECT gtin, -SUM(quantity) FROM stock_movements WHERE kind = 'sale' GROUP BY gtin"
-    ).fetchall()
-    db.close()
-    expected: dict[str, int] = {}
-    for seq in range(PRUNED + 1, last + 1):
-        expected[GTINS[seq % len(GTINS)]] = expected.get(GTINS[seq % len(GTINS)], 0) + 1
-    result = Accounting("archive_pruned", sent=last, applied=sales, lost=last - sales)
-    result.open_gaps = len(open_gaps)
-    result.ledger_ok = {str(g): int(q) for g, q in booked} == expected
-    result.extra["reported_lost"] = [(x.gap.from_seq, x.gap.to_seq, x.reason) for x in losses]
-    result.extra["events_including_report"] = events
+    result, open_gaps = _account(hub_db_path, last)
     with capsys.disabled():
         print(f"\n{result.line()}")
-    assert [(x.gap.from_seq, x.gap.to_seq, x.reason) for x in losses] == [(1, PRUNED, "pruned")]
+    assert result.extra["reported_lost"] == [(1, PRUNED, "pruned")]
     assert result.lost == PRUNED  # exactly the pruned range, each one reported
     assert result.ledger_ok, result.line()
-    assert [tuple(g) for g in open_gaps] == [(1, PRUNED)]  # still in the reconciliation report
+    assert open_gaps == [(1, PRUNED)]  # still in the reconciliation report
