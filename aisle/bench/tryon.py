@@ -20,6 +20,7 @@ import numpy as np
 
 from aisle.bench.tryon_sequences import REPO_ROOT, make_sequence
 from aisle.bench.tryon_sequences import Sequence as Replay
+from aisle.bench.tryon_sleeves import sleeve_figures
 from edge.core.tryon import body_geometry
 from edge.inference.pose import MoveNetModel, roi_from_box
 from edge.inference.runtime import RuntimeConfig, load_model
@@ -125,6 +126,7 @@ def measure(frames: int, threads: int) -> dict[str, Any]:
             float(np.mean([e for r in raw_still if r.dressed for e in _anchor_errors(r)])), 3
         ),
         "crowd_dressed_nearest": bool(crowd_x) and bool(np.mean(crowd_x) > 250),
+        **sleeve_figures(models, replays["moving"]),
         "frames_per_sequence": frames,
         "frame_wh": [640, 480],
         "threads": threads,

@@ -27,6 +27,8 @@ SIZE_SCALE = {"XS": 0.90, "S": 0.95, "M": 1.00, "L": 1.06, "XL": 1.12}
 TORSO_PER_SHOULDER = 1.45  # torso height / shoulder width when the hips are out of view
 ARM_RADIUS_PER_SHOULDER = 0.12
 MIN_SCORE = 0.3
+ELBOW_ALONG_SLEEVE = 0.5  # a long sleeve's elbow: halfway from the shoulder seam to the cuff
+ELBOW_SUFFIX = "_sleeve_elbow"  # targets named <side>_sleeve_elbow bend long sleeves
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +168,7 @@ def _sleeve_targets(
         arm_len = float(np.linalg.norm(arm))
         if reach > 1.3 * arm_len and body.seen(f"{side}_wrist"):
             targets[name] = body.point(f"{side}_wrist")  # long sleeve: ends at the wrist
+            targets[side + ELBOW_SUFFIX] = body.point(f"{side}_elbow")  # and bends there
         elif arm_len > 1e-6:
             targets[name] = shoulder + arm / arm_len * reach
 
@@ -223,12 +226,28 @@ def garment_targets(asset: TryOnAsset, body: BodyGeometry, size: str) -> dict[st
     raise ValueError(f"{asset.kind} assets are placed on the face, not the body")
 
 
+def anchor_point(asset: TryOnAsset, name: str) -> Point:
+    """An anchor of the asset, or a derived one: `<side>_sleeve_elbow` lies on the line from the
+    shoulder anchor to the sleeve anchor, `ELBOW_ALONG_SLEEVE` of the way.
+
+    Raises:
+        KeyError: the asset has no such anchor and it cannot be derived.
+    """
+    if name in asset.anchors:
+        return asset.anchors[name]
+    side = name.removesuffix(ELBOW_SUFFIX)
+    if side == name:
+        raise KeyError(name)
+    (sx, sy), (cx, cy) = asset.anchors[f"{side}_shoulder"], asset.anchors[f"{side}_sleeve"]
+    return sx + ELBOW_ALONG_SLEEVE * (cx - sx), sy + ELBOW_ALONG_SLEEVE * (cy - sy)
+
+
 def plan_warp(
     asset: TryOnAsset, targets: dict[str, FloatArray], frame_wh: tuple[int, int]
 ) -> WarpPlan:
     """Fits the frame->asset spline through the anchors (asset corners follow the best affine)."""
     names = sorted(targets)
-    src = np.array([asset.anchors[n] for n in names], dtype=np.float64)
+    src = np.array([anchor_point(asset, n) for n in names], dtype=np.float64)
     dst = np.array([targets[n] for n in names], dtype=np.float64)
     affine = ThinPlateSpline.fit(src, dst)  # 3+ points; its affine part places the corners
     corners_dst = affine(_corners(asset))

@@ -11,7 +11,7 @@ import pytest
 from edge.core.accessories import accessory_targets
 from edge.core.occlusion import with_occluders
 from edge.core.smoothing import OneEuroFilter
-from edge.core.tryon import body_geometry, garment_targets, plan_warp
+from edge.core.tryon import anchor_point, body_geometry, garment_targets, plan_warp
 from edge.core.warp import ThinPlateSpline
 from edge.tryon.assets import GarmentAsset, load_asset_files
 from edge.tryon.render import compose
@@ -148,3 +148,22 @@ def test_hat_sits_above_the_eyes_and_scales_with_the_face() -> None:
     assert targets["left_brim"][0] - targets["right_brim"][0] == pytest.approx(125)
     with pytest.raises(ValueError, match=r"\(468, 2\)"):
         accessory_targets(cap, mesh[:10], "M")
+
+
+def test_a_long_sleeve_bends_at_the_elbow() -> None:
+    # the fixture t-shirt's sleeves made long: cuffs 300 px out, past the elbow in the frame
+    anchors = dict(_tshirt().meta.anchors)
+    anchors.update(left_sleeve=(314.0, 300.0), right_sleeve=(9.0, 300.0))
+    meta = _tshirt().meta.model_copy(update={"anchors": anchors})
+    xy, scores = _keypoints(left_elbow=(520.0, 240.0), left_wrist=(450.0, 120.0))  # arm raised
+    body = body_geometry(xy, scores)
+    assert body is not None
+    targets = garment_targets(meta, body, "M")
+    assert np.allclose(targets["left_sleeve_elbow"], (520.0, 240.0))
+    assert np.allclose(targets["left_sleeve"], (450.0, 120.0))
+    plan = plan_warp(meta, targets, FRAME_WH)
+    elbow_in_asset = plan.inverse(np.array([[520.0, 240.0]]))[0]
+    assert np.allclose(elbow_in_asset, anchor_point(meta, "left_sleeve_elbow"), atol=2.0)
+    assert anchor_point(meta, "left_sleeve_elbow") == (275.5, 160.0)  # halfway shoulder -> cuff
+    with pytest.raises(KeyError):
+        anchor_point(meta, "left_knee")
