@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +13,11 @@ from fastapi.testclient import TestClient
 from hub_builders import OAT_MILK, T0, catalog_product, change
 from hub_tokens import api_token, bearer, staff_headers
 from sqlite_utils import Database
+from starlette.routing import Mount
 
 from hub.__main__ import main as hub_main
+from hub.api import routes as routes_package
+from hub.api.api_auth import OPEN_PATHS
 from hub.api.app import create_app
 from hub.config import HubSettings
 from hub.db import catalog, stock
@@ -132,3 +138,31 @@ def test_add_token_writes_a_private_token_file(db_path: Path, tmp_path: Path) ->
     assert len(path.read_text().strip()) >= 40
     with pytest.raises(SystemExit):
         hub_main(["add-token", "--db", str(db_path), "--device", "x", "--role", "admin"])
+
+
+def test_every_api_route_of_every_router_is_behind_the_gate(
+    db_path: Path, store_id: str, hub_db: Database
+) -> None:
+    """Each `/api/v1` route of every module in `hub.api.routes` (also those `hub.__main__` adds
+    after `create_app`, like index and try-on) answers 401 without credentials."""
+    app = create_app(HubSettings(store_id=store_id, db_path=db_path), hub_db)
+    wired = set(app.openapi()["paths"])
+    for info in pkgutil.iter_modules(routes_package.__path__):
+        module = importlib.import_module(f"{routes_package.__name__}.{info.name}")
+        router = getattr(module, "router", None)
+        paths = {getattr(route, "path", "") for route in getattr(router, "routes", [])}
+        if router is not None and not paths & wired:  # not yet included by create_app
+            app.include_router(router)
+    app.openapi_schema = None  # built again below, with the added routers
+    assert not [r for r in app.routes if isinstance(r, Mount) and r.path.startswith("/api")]
+    checked = set()
+    with TestClient(app) as client:
+        for path, operations in app.openapi()["paths"].items():
+            if not path.startswith("/api/v1") or path in OPEN_PATHS:
+                continue
+            for method in operations:
+                answer = client.request(method.upper(), re.sub(r"\{[^}]+\}", "x", path))
+                assert answer.status_code == 401, (method, path, answer.status_code)
+                checked.add((method.upper(), path))
+    assert ("POST", "/api/v1/reservations/{reservation_id}/ready") in checked
+    assert len(checked) >= 20
