@@ -54,6 +54,12 @@ class CentralClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._http = httpx.Client(base_url=base_url, timeout=timeout_s, transport=transport)
+        self._endpoint = None if transport is not None else (base_url, timeout_s)
+
+    def endpoint(self) -> tuple[str, float] | None:
+        """`(base_url, timeout_s)` for another process to reach the same central, or None when
+        this client runs over an injected transport (which another process cannot share)."""
+        return self._endpoint
 
     def close(self) -> None:
         """Closes the connection pool."""

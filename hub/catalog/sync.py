@@ -15,14 +15,17 @@ rows and cursor together, and they are pulled again; a process crash loses nothi
 the fsync per page, and a larger auto-checkpoint threshold folds the WAL back less often.
 
 The next page is fetched and prepared (parsed into rows) in a helper thread while the current
-one is written, so central builds page N+1 while the hub writes page N.
+one is written, so central builds page N+1 while the hub writes page N. Past
+`PROCESS_AFTER_CHANGES` changes in one run (a full sync of a chain's catalog), a worker process
+takes over fetching and parsing (`hub.catalog.producer`), so parsing no longer competes with
+writing for the GIL.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +35,7 @@ from sqlite_utils import Database
 from contracts.catalog import ChangePage
 from hub.catalog.client import CentralClient
 from hub.catalog.pages import PreparedPage, check_page
+from hub.catalog.producer import process_pages
 from hub.db import catalog
 from hub.db.connection import write_transaction
 from hub.errors import CatalogProtocolError, CatalogUnavailable
@@ -39,6 +43,7 @@ from hub.errors import CatalogProtocolError, CatalogUnavailable
 logger = logging.getLogger(__name__)
 
 MAX_PAGES_PER_RUN = 10_000
+PROCESS_AFTER_CHANGES = 100_000
 WAL_AUTOCHECKPOINT_PAGES = 16_384  # 64 MB of 4 KB pages: a checkpoint every few big pages
 
 
@@ -72,6 +77,8 @@ class CatalogSync:
         db: the database connection this sync owns (set to `synchronous=NORMAL`: module doc).
         clock: returns the current UTC time.
         page_limit: changes asked for per page.
+        process_after_changes: changes pulled in a run after which, if more wait, a worker
+            process fetches and parses the rest (None: never; see `hub.catalog.producer`).
     """
 
     def __init__(
@@ -81,6 +88,7 @@ class CatalogSync:
         *,
         clock: Callable[[], datetime],
         page_limit: int,
+        process_after_changes: int | None = PROCESS_AFTER_CHANGES,
     ) -> None:
         self._client = client
         self._db = db
@@ -88,6 +96,7 @@ class CatalogSync:
         db.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         self._clock = clock
         self._page_limit = page_limit
+        self._process_after_changes = process_after_changes
 
     def run_once(self) -> SyncReport:
         """Pulls pages until central says no more changes wait.
@@ -99,24 +108,50 @@ class CatalogSync:
         cursor = catalog.load_sync_state(self._db).cursor
         pages = applied = 0
         page: PreparedPage | None = None
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-fetch") as fetcher:
-            upcoming = fetcher.submit(self.fetch, cursor)
-            while pages < MAX_PAGES_PER_RUN:
-                try:
-                    page = upcoming.result()
-                    if page.has_more and pages + 1 < MAX_PAGES_PER_RUN:
-                        upcoming = fetcher.submit(self.fetch, page.next_cursor)
-                    applied += self.apply_prepared(page)
-                except (CatalogUnavailable, CatalogProtocolError) as exc:
-                    with write_transaction(self._db):
-                        catalog.record_sync_failure(self._db, str(exc), self._clock())
-                    raise
+        try:
+            for page in self._pages(cursor):
+                applied += self.apply_prepared(page)
                 pages += 1
                 cursor = max(cursor, page.next_cursor)
-                if not page.has_more:
-                    break
+        except (CatalogUnavailable, CatalogProtocolError) as exc:
+            with write_transaction(self._db):
+                catalog.record_sync_failure(self._db, str(exc), self._clock())
+            raise
         caught_up = page is not None and not page.has_more
         return SyncReport(pages, applied, cursor, caught_up, None if page is None else page.as_of)
+
+    def _pages(self, cursor: int) -> Iterator[PreparedPage]:
+        """The pages of one run: a helper thread fetches and parses the next page while one is
+        written; past `process_after_changes` a worker process takes over (`process_pages`)."""
+        changes = count = 0
+        for page in self._thread_pages(cursor):
+            yield page
+            changes, count = changes + len(page.changes), count + 1
+            if self._use_process(changes, page):
+                for later in process_pages(self._client, page.next_cursor, limit=self._page_limit):
+                    yield later
+                    count += 1
+                    if count >= MAX_PAGES_PER_RUN:
+                        return
+                return
+
+    def _use_process(self, changes: int, page: PreparedPage) -> bool:
+        limit = self._process_after_changes
+        if limit is None or not page.has_more or self._client.endpoint() is None:
+            return False
+        return changes >= limit
+
+    def _thread_pages(self, cursor: int) -> Iterator[PreparedPage]:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-fetch") as fetcher:
+            upcoming = fetcher.submit(self.fetch, cursor)
+            for count in range(1, MAX_PAGES_PER_RUN + 1):
+                page = upcoming.result()
+                last = not page.has_more or count == MAX_PAGES_PER_RUN
+                if not last:
+                    upcoming = fetcher.submit(self.fetch, page.next_cursor)
+                yield page
+                if last:
+                    return
 
     def fetch(self, cursor: int) -> PreparedPage:
         """Fetches the page after `cursor` and prepares it (`run_once` does it a page ahead).

@@ -1,7 +1,8 @@
 """Tests that a full catalog sync survives real crashes: the hub process syncing from a real
-central process is killed with SIGKILL mid-feed, and central itself is killed mid-feed; each time
-the sync resumes from its stored cursor and ends with exactly central's catalog, every change
-applied once (`changes_applied` equals central's last cursor)."""
+central process is killed with SIGKILL mid-feed (after its page worker process took over), and
+central itself is killed mid-feed; each time the sync resumes from its stored cursor and ends
+with exactly central's catalog, every change applied once (`changes_applied` equals central's
+last cursor). The page worker reports an unreachable central as such."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlite_utils import Database
 
 from aisle.bench.reconcile import add_price_changes, fill_central, start_central
+from aisle.broker import free_port
 from contracts.catalog import CatalogProduct
 from hub.catalog.client import CentralClient
+from hub.catalog.producer import process_pages
 from hub.catalog.sync import CatalogSync
 from hub.db import catalog
 from hub.db.connection import open_database
@@ -33,10 +37,12 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from hub.catalog.client import CentralClient
+from hub.catalog.producer import process_pages
 from hub.catalog.sync import CatalogSync
 from hub.db.connection import open_database
 sync = CatalogSync(CentralClient(sys.argv[1], timeout_s=30), open_database(Path(sys.argv[2])),
-                   clock=lambda: datetime.now(UTC), page_limit=int(sys.argv[3]))
+                   clock=lambda: datetime.now(UTC), page_limit=int(sys.argv[3]),
+                   process_after_changes=int(sys.argv[4]))
 while not sync.run_once().caught_up:
     pass
 """
@@ -98,9 +104,10 @@ def test_a_hub_killed_mid_sync_resumes_to_exactly_centrals_catalog(
     open_database(hub_path).close()
     central, base_url = start_central(central_db)
     try:
-        command = [sys.executable, "-c", SYNC_PROCESS, base_url, str(hub_path), str(PAGE_LIMIT)]
-        syncing = subprocess.Popen(command)
-        reached = _wait_for_cursor(hub_path, 0, syncing)
+        handover = 3 * PAGE_LIMIT  # then a worker process fetches and parses the pages
+        args = [base_url, str(hub_path), str(PAGE_LIMIT), str(handover)]
+        syncing = subprocess.Popen([sys.executable, "-c", SYNC_PROCESS, *args])
+        reached = _wait_for_cursor(hub_path, handover + 2 * PAGE_LIMIT, syncing)
         syncing.kill()
         assert syncing.wait(10) == -9, "the sync finished before it could be killed"
         db = open_database(hub_path, run_migrations=False)
@@ -116,8 +123,9 @@ def test_a_hub_killed_mid_sync_resumes_to_exactly_centrals_catalog(
         central.wait(10)
 
 
+@pytest.mark.parametrize("process_after_changes", [None, PAGE_LIMIT])
 def test_central_killed_mid_feed_the_sync_resumes_once_it_is_back(
-    central_db: Path, hub_db: Database
+    central_db: Path, hub_db: Database, process_after_changes: int | None
 ) -> None:
     central, base_url = start_central(central_db)
     client = CentralClient(base_url, timeout_s=30)
@@ -135,10 +143,31 @@ def test_central_killed_mid_feed_the_sync_resumes_once_it_is_back(
         assert catalog.load_sync_state(hub_db).cursor == applied_before == 5 * PAGE_LIMIT
         central, base_url = start_central(central_db)
         resumed = CatalogSync(
-            CentralClient(base_url, timeout_s=30), hub_db, clock=_utc_now, page_limit=PAGE_LIMIT
+            CentralClient(base_url, timeout_s=30),
+            hub_db,
+            clock=_utc_now,
+            page_limit=PAGE_LIMIT,
+            process_after_changes=process_after_changes,
         )
         assert resumed.run_once().caught_up
         _assert_exact_copy(hub_db, central_db)
     finally:
         central.kill()
         central.wait(10)
+
+
+def test_the_page_worker_reports_central_unreachable(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    client = CentralClient(f"http://127.0.0.1:{port}", timeout_s=2)
+    with pytest.raises(CatalogUnavailable, match="ConnectError"):
+        list(process_pages(client, 0, limit=PAGE_LIMIT))
+
+
+def test_the_page_worker_refuses_an_injected_transport() -> None:
+    client = CentralClient("http://central", timeout_s=2, transport=httpx.MockTransport(_never))
+    with pytest.raises(ValueError, match="injected transport"):
+        list(process_pages(client, 0, limit=PAGE_LIMIT))
+
+
+def _never(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"no request expected, got {request.url}")
