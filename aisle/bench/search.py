@@ -3,7 +3,9 @@
 Methods, all scored through aisle's int8 index and exact search:
 - `histogram`: HSV colour histogram (Hellinger), the weakest baseline;
 - `plain`: global-average-pooled ImageNet features of EfficientNet-Lite0 fp32, cosine;
-- `aisle_fp32` / `aisle_int8`: the same model (fp32 / static INT8) with the projection fitted
+- `aisle_fp32` / `aisle_int8`: aisle's embedding model (`--model`, default EfficientNet-Lite0
+  fine-tuned for product photos, `tools/train_image_embedder.py`; fp32 / static INT8) with the
+  projection fitted
   from the reference photos (`train` rows), the catalog images, their mirror images and synthetic
   shelf views of the catalog images (`edge/core/augment.py`); never from query rows.
 Recall for (a) query photo -> the product's catalog image and (b) -> per-product centroid of its
@@ -44,6 +46,7 @@ from edge.inference.runtime import RuntimeConfig, load_model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL = "efficientnet_lite0"
+PLAIN_MODEL = "efficientnet_lite0_fp32"
 
 
 def augmented(
@@ -152,8 +155,9 @@ def crop_recall(
     return evaluate(cropped, data, projection.apply)
 
 
-def _dataset_facts(data: Dataset, threads: int) -> dict[str, Any]:
+def _dataset_facts(data: Dataset, threads: int, model: str) -> dict[str, Any]:
     return {
+        "aisle_model": model,
         "index": "int8 rows with per-row scale, 128-d, exact scan; one row per product",
         "queries": int(data.mask("query").sum()),
         "products": data.products,
@@ -170,14 +174,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     methods = {
         "histogram": evaluate(np.stack([colour_histogram(i) for i in images]), data, normalise)
     }
+    plain = ImageEmbedder(load_model(args.models, PLAIN_MODEL, config=runtime))
+    methods["plain"] = evaluate(plain.embed_many(images), data, normalise)
     feats, projections, embedders = {}, {}, {}
     for precision in ("fp32", "int8"):
-        embedder = ImageEmbedder(load_model(args.models, f"{MODEL}_{precision}", config=runtime))
+        name = f"{args.model}_{precision}"
+        embedder = ImageEmbedder(load_model(args.models, name, config=runtime))
         embedders[precision], feats[precision] = embedder, embedder.embed_many(images)
         extra = augmented(embedder, images, data, args.views)
         projections[precision] = fit_for(feats[precision], data, extra)
-        if precision == "fp32":
-            methods["plain"] = evaluate(feats["fp32"], data, normalise)
         methods[f"aisle_{precision}"] = evaluate(
             feats[precision], data, projections[precision].apply
         )
@@ -198,7 +203,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             feats["int8"], data, projections["int8"], args.threshold
         ),
         "search_only_latency_ms": search_only,
-        **_dataset_facts(data, args.threads),
+        **_dataset_facts(data, args.threads, args.model),
     }
     return {"methods": methods, "latency_ms": latency, "extras": extras}
 
@@ -213,6 +218,12 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=REPO_ROOT / "models" / "manifest.json",
         help="models/manifest.json",
+    )
+    parser.add_argument(
+        "--model",
+        default=MODEL,
+        help="aisle's embedding model, without the _fp32/_int8 suffix (efficientnet_lite0 = "
+        "the ImageNet weights, as in session 1)",
     )
     parser.add_argument(
         "--sizes",
