@@ -105,9 +105,9 @@ class ShippingHub:
     app: FastAPI
     folder: Path
 
-    def client(self) -> TestClient:
-        """A kiosk's HTTP client on the hub app (kiosk token)."""
-        return TestClient(self.app, headers=api_headers(self.db, device=KIOSK, role="kiosk"))
+    def client(self, role: str = "kiosk") -> TestClient:
+        """An HTTP client on the hub app with a token of `role` (a kiosk's by default)."""
+        return TestClient(self.app, headers=api_headers(self.db, device=KIOSK, role=role))
 
     def build_now(self) -> None:
         """Asks for a build and waits until it is done."""

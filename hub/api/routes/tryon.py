@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from contracts.tryon import TRYON_CATALOG_SCHEMA_VERSION, AssetReport, TryOnCatalog
+from hub.api.api_auth import ServiceCaller
 from hub.api.deps import Db
 from hub.db.tryon import garment_products
 from hub.errors import HubError, NotFound, UnknownProduct
@@ -128,10 +129,13 @@ async def post_report(report: AssetReport, service: Service) -> dict[str, bool]:
 
 
 @router.put("/products/{gtin}/tryon-photo", response_model=PhotoAcceptedOut, status_code=202)
-async def put_photo(gtin: Gtin, request: Request, db: Db, service: Service) -> PhotoAcceptedOut:
+async def put_photo(
+    gtin: Gtin, request: Request, db: Db, service: Service, _caller: ServiceCaller
+) -> PhotoAcceptedOut:
     """Stores the try-on photo of a garment (any of its sizes) and starts a build.
 
-    Answers 422 for a GTIN that is not a garment of the catalog or a body that holds no photo.
+    Staff sessions and service tokens only (403 for kiosk and device tokens). Answers 422 for a
+    GTIN that is not a garment of the catalog or a body that holds no photo.
     """
     product = next(
         (p for p in garment_products(db, SUBCATEGORY_CATEGORIES) if p.gtin == gtin), None

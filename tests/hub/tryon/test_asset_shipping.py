@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from tryon_shipping import (
     GREY_SIZES,
     GREY_STYLE,
@@ -72,7 +73,7 @@ def test_products_added_later_get_built_and_a_photo_without_garment_is_reported(
     add_products(hub.db, grey_products(), first_cursor=10)  # a catalog change, seen by polling
     assert hub.service.wait_builds(builds + 1, 60.0)
     assert hub.service.last_build().without_photo == 1  # type: ignore[union-attr]
-    with hub.client() as client:
+    with hub.client(role="service") as client:
         answer = client.put(
             f"/api/v1/products/{GREY_SIZES['M']}/tryon-photo",
             content=blank_photo(),
@@ -94,7 +95,7 @@ def test_products_added_later_get_built_and_a_photo_without_garment_is_reported(
 def test_photo_upload_for_a_product_that_is_not_a_garment_is_refused(
     hub: ShippingHub, code: str, status: int
 ) -> None:
-    with hub.client() as client:
+    with hub.client(role="service") as client:
         answer = client.put(
             f"/api/v1/products/{code}/tryon-photo",
             content=blank_photo(),
@@ -117,3 +118,15 @@ def test_a_rebuilt_photo_bumps_the_asset_and_catalog_version(hub: ShippingHub) -
     catalog = hub.service.library.current()
     assert catalog is not None and catalog.version == 2
     assert catalog.assets[0].asset_id.endswith("-v2")
+
+
+def test_the_routes_need_a_token_and_photos_need_staff_or_service(hub: ShippingHub) -> None:
+    with TestClient(hub.app) as anonymous:
+        assert anonymous.get("/api/v1/tryon/catalog").status_code == 401
+    with hub.client() as kiosk:
+        answer = kiosk.put(
+            f"/api/v1/products/{NAVY_SIZES['M']}/tryon-photo",
+            content=blank_photo(),
+            headers={"Content-Type": "image/jpeg"},
+        )
+        assert answer.status_code == 403
