@@ -295,24 +295,31 @@ def _measure(folder: Path, args: argparse.Namespace) -> dict[str, float | int | 
     finally:
         process.terminate()
         process.wait(10)
+    result = _figures(full, delta_run, reconciled)
     return {
-        "full_sync_s": round(full.wall_s, 2),
-        "delta_10k_s": round(delta_run.wall_s, 3),
+        **result,
         "products": products,
-        "changes_per_s_full": round(full.cursor / full.wall_s, 1),
-        "hub_cpu_s_full": round(full.hub_cpu_s, 2),
-        "central_cpu_s_full": round(full.central_cpu_s, 2),
-        "hub_cpu_s_delta": round(delta_run.hub_cpu_s, 3),
-        "central_cpu_s_delta": round(delta_run.central_cpu_s, 3),
-        "reconcile_run_delta_s": round(reconciled.wall_s, 3),
-        "reconcile_run_applied": reconciled.applied,
-        "reconcile_run_findings": reconciled.findings,
-        "ledger_products": reconciled.ledger_products,
         "peer_feed_read_per_s": round(read_rate, 1),
         "peer_hub_parse_write_per_s": round(write_rate, 1),
         "delta_changes": delta,
         "central_fill_s": round(fill_s, 1),
         "page_limit": args.page_limit,
+    }
+
+
+def _figures(full: Timed, delta: Timed, reconciled: ReconcileRun) -> dict[str, float | int]:
+    return {
+        "full_sync_s": round(full.wall_s, 2),
+        "delta_10k_s": round(delta.wall_s, 3),
+        "changes_per_s_full": round(full.cursor / full.wall_s, 1),
+        "hub_cpu_s_full": round(full.hub_cpu_s, 2),
+        "central_cpu_s_full": round(full.central_cpu_s, 2),
+        "hub_cpu_s_delta": round(delta.hub_cpu_s, 3),
+        "central_cpu_s_delta": round(delta.central_cpu_s, 3),
+        "reconcile_run_delta_s": round(reconciled.wall_s, 3),
+        "reconcile_run_applied": reconciled.applied,
+        "reconcile_run_findings": reconciled.findings,
+        "ledger_products": reconciled.ledger_products,
     }
 
 

@@ -16,6 +16,9 @@ def test_reconcile_bench_prints_its_figures(capsys: pytest.CaptureFixture[str]) 
     assert result["products"] == 3000
     assert result["delta_changes"] == 3000
     assert result["full_sync_s"] > 0 and result["delta_10k_s"] > 0
+    assert result["hub_cpu_s_full"] > 0
+    assert (result["reconcile_run_applied"], result["ledger_products"]) == (3000, 3000)
+    assert result["reconcile_run_findings"] >= 3000  # central holds no availability yet
 
 
 def test_synthetic_gtins_are_valid_and_distinct() -> None:
