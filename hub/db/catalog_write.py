@@ -5,10 +5,13 @@ Applying a change is an idempotent upsert of the product snapshot it carries, an
 never moved back to an older version, so replaying a page changes nothing. The writes are shaped
 for chain scale: one prepared statement per table run through `executemany`; a product that was
 not stored before the page is inserted with its online stock straight away; for a product
-already stored, the upsert leaves the columns that secondary indexes cover (name, brand,
-category, ... found from the schema) alone and a second statement sets them only on the rows
-where they really changed, and online stock is upserted in place, so a price change rewrites
-one products row and one stock row instead of re-filing every index entry of the product.
+already stored, its version, the columns that secondary indexes cover (name, brand, category,
+... found from the schema) and its stock rows are read first: a product whose indexed columns
+did not change is updated without them (its index entries stay where they are), and only the
+stock rows that changed are written (a warehouse no longer listed is dropped). So a price
+change rewrites one products row and nothing else. A stock row's `as_of` is the central time of
+the page that last changed it; the product's `as_of` (what the hub shows) moves with every
+change.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
+from typing import Any
 
-import orjson
 from sqlite_utils import Database
 
 from contracts.catalog import CatalogProduct, Change, Review
@@ -42,10 +45,6 @@ _UPSERT_STOCK = (
     " quantity = excluded.quantity, delivery_days = excluded.delivery_days,"
     " as_of = excluded.as_of"
 )
-_DELETE_OTHER_STOCK = (
-    "DELETE FROM warehouse_stock WHERE gtin = ?"
-    " AND warehouse NOT IN (SELECT value FROM json_each(?))"
-)
 _UPSERT_REVIEW = (
     "INSERT INTO reviews (id, gtin, rating, title, text, helpful_votes, created_at, as_of)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
@@ -53,6 +52,7 @@ _UPSERT_REVIEW = (
     " helpful_votes = excluded.helpful_votes, as_of = excluded.as_of"
 )
 _IN_CHUNK = 500
+_VERSION = PRODUCT_NAMES.index("version")
 
 Row = tuple[object, ...]
 
@@ -136,60 +136,69 @@ def prepare_changes(changes: Sequence[Change], as_of: datetime) -> list[Prepared
     ]
 
 
-def _stored_versions(db: Database, gtins: Sequence[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for start in range(0, len(gtins), _IN_CHUNK):
-        chunk = list(gtins[start : start + _IN_CHUNK])
-        rows = db.execute(
-            f"SELECT gtin, version FROM products WHERE gtin IN ({','.join('?' * len(chunk))})",
-            chunk,
-        ).fetchall()
-        found.update((str(gtin), int(version)) for gtin, version in rows)
-    return found
+def _select_in(db: Database, head: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+    """Runs `{head} IN (keys)` in chunks and returns every row."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = list(keys[start : start + _IN_CHUNK])
+        rows += db.execute(f"{head} IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+    return rows
 
 
-def _indexed_columns(db: Database) -> set[str] | None:
-    """Columns of products that a secondary index covers (None: an expression index)."""
+def _indexed_positions(db: Database) -> tuple[int, ...]:
+    """Positions (in `PRODUCT_NAMES`) of the product columns a secondary index covers; every
+    column when an index is on an expression."""
     columns: set[str] = set()
     for index in db.execute("PRAGMA index_list(products)").fetchall():
         for info in db.execute(f"PRAGMA index_info('{index[1]}')").fetchall():
             if info[2] is None:
-                return None
+                return tuple(range(1, len(PRODUCT_NAMES)))
             columns.add(str(info[2]))
-    return columns
+    return tuple(i for i, name in enumerate(PRODUCT_NAMES) if i and name in columns)
 
 
-def _update_products(db: Database, changes: Sequence[PreparedChange]) -> None:
-    """Updates stored products: columns no index covers always, indexed ones where changed."""
-    found = _indexed_columns(db)
-    names = PRODUCT_NAMES[1:]
-    indexed = [i for i, n in enumerate(PRODUCT_NAMES) if i and (found is None or n in found)]
+def _stored_products(
+    db: Database, gtins: Sequence[str], indexed: tuple[int, ...]
+) -> dict[str, tuple[Any, ...]]:
+    """`(version, *indexed column values)` of the stored products among `gtins`."""
+    columns = ", ".join(PRODUCT_NAMES[i] for i in (_VERSION, *indexed))
+    rows = _select_in(db, f"SELECT gtin, {columns} FROM products WHERE gtin", gtins)
+    return {str(row[0]): tuple(row[1:]) for row in rows}
+
+
+def _update_products(
+    db: Database,
+    changes: Sequence[PreparedChange],
+    stored: dict[str, tuple[Any, ...]],
+    indexed: tuple[int, ...],
+) -> None:
+    """Updates stored products: a product whose indexed columns did not change keeps its index
+    entries (only the other columns are set); one whose did is rewritten whole."""
+    refile = [c for c in changes if tuple(c.product[i] for i in indexed) != stored[c.gtin][1:]]
+    moved = {c.gtin for c in refile}
+    in_place = [c for c in changes if c.gtin not in moved]
     plain = [i for i in range(1, len(PRODUCT_NAMES)) if i not in indexed]
-    if len(indexed) < len(names):
+    if in_place and plain:
         pick = itemgetter(*plain, 0)  # values, then the gtin
-        db.conn.executemany(
-            "UPDATE products SET "
-            + ", ".join(f"{PRODUCT_NAMES[i]} = ?" for i in plain)
-            + " WHERE gtin = ?",
-            [pick(c.product) for c in changes],
-        )
-    if indexed:
-        pick = itemgetter(*[*indexed, 0, *indexed])  # values, gtin, values again to compare
-        sets = ", ".join(f"{PRODUCT_NAMES[i]} = ?" for i in indexed)
-        differs = " OR ".join(f"{PRODUCT_NAMES[i]} IS NOT ?" for i in indexed)
-        db.conn.executemany(
-            f"UPDATE products SET {sets} WHERE gtin = ? AND ({differs})",
-            [pick(c.product) for c in changes],
-        )
+        sets = ", ".join(f"{PRODUCT_NAMES[i]} = ?" for i in plain)
+        rows = [pick(c.product) for c in in_place]
+        db.conn.executemany(f"UPDATE products SET {sets} WHERE gtin = ?", rows)
+    if refile:
+        sets = ", ".join(f"{name} = ?" for name in PRODUCT_NAMES[1:])
+        rows = [(*c.product[1:], c.gtin) for c in refile]
+        db.conn.executemany(f"UPDATE products SET {sets} WHERE gtin = ?", rows)
 
 
 def _replace_stock(db: Database, changes: Sequence[PreparedChange]) -> None:
-    """Upserts the online stock of stored products and drops warehouses they no longer list."""
-    db.conn.executemany(_UPSERT_STOCK, [row for c in changes for row in c.stock])
-    db.conn.executemany(
-        _DELETE_OTHER_STOCK,
-        [(c.gtin, orjson.dumps([row[1] for row in c.stock])) for c in changes],
-    )
+    """Brings the online stock of stored products to their snapshots: rows that changed are
+    upserted, warehouses no longer listed dropped, unchanged rows left as they are."""
+    head = "SELECT gtin, warehouse, name, quantity, delivery_days FROM warehouse_stock WHERE gtin"
+    old = {(r[0], r[1]): tuple(r[2:]) for r in _select_in(db, head, [c.gtin for c in changes])}
+    rows = [row for c in changes for row in c.stock]
+    db.conn.executemany(_UPSERT_STOCK, [r for r in rows if old.get((r[0], r[1])) != r[2:5]])
+    listed = {(row[0], row[1]) for row in rows}
+    gone = [key for key in old if key not in listed]
+    db.conn.executemany("DELETE FROM warehouse_stock WHERE gtin = ? AND warehouse = ?", gone)
 
 
 def apply_prepared(db: Database, changes: Sequence[PreparedChange]) -> None:
@@ -205,13 +214,14 @@ def apply_prepared(db: Database, changes: Sequence[PreparedChange]) -> None:
         seen = newest.get(change.gtin)
         if seen is None or change.version >= seen.version:
             newest[change.gtin] = change
-    stored = _stored_versions(db, list(newest))
+    indexed = _indexed_positions(db)
+    stored = _stored_products(db, list(newest), indexed)
     new = [c for c in newest.values() if c.gtin not in stored]
     db.conn.executemany(_INSERT_PRODUCT, [c.product for c in new])
     db.conn.executemany(_INSERT_STOCK, [row for c in new for row in c.stock])
-    newer = [c for c in newest.values() if c.gtin in stored and c.version >= stored[c.gtin]]
+    newer = [c for c in newest.values() if c.gtin in stored and c.version >= stored[c.gtin][0]]
     if newer:
-        _update_products(db, newer)
+        _update_products(db, newer, stored, indexed)
         _replace_stock(db, newer)
     db.conn.executemany(_UPSERT_REVIEW, [c.review for c in changes if c.review is not None])
 
