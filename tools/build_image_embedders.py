@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -143,8 +144,34 @@ def export_fp32(name: str, out_path: Path, weights: Path | None = None) -> None:
         )
 
 
-def quantize_int8(fp32_path: Path, int8_path: Path, calibration: list[Any]) -> None:
-    """Static QDQ INT8: per-channel QInt8 weights, QUInt8 activations, after quant_pre_process."""
+def tail_nodes(model_path: Path, last_convs: int) -> list[str]:
+    """Names of the graph's last `last_convs` Conv nodes and of every node after the first one."""
+    import onnx
+
+    nodes = onnx.load(str(model_path)).graph.node
+    convs = [i for i, node in enumerate(nodes) if node.op_type == "Conv"]
+    if last_convs <= 0 or not convs:
+        return []
+    start = convs[-min(last_convs, len(convs))]
+    return [node.name for node in nodes[start:]]
+
+
+def quantize_int8(
+    fp32_path: Path,
+    int8_path: Path,
+    calibration: list[Any],
+    method: str = "minmax",
+    fp32_tail_convs: int = 0,
+) -> None:
+    """Static QDQ INT8: per-channel QInt8 weights, QUInt8 activations, after quant_pre_process.
+
+    Args:
+        fp32_path: the fp32 model.
+        int8_path: where to write the INT8 model.
+        calibration: preprocessed 1x3xHxW inputs.
+        method: activation range calibration, "minmax" or "percentile" (99.999%).
+        fp32_tail_convs: keep the last N Conv nodes (and what follows them) in fp32.
+    """
     import numpy as np
     from onnxruntime.quantization import (
         CalibrationDataReader,
@@ -165,6 +192,7 @@ def quantize_int8(fp32_path: Path, int8_path: Path, calibration: list[Any]) -> N
 
     pre = int8_path.with_suffix(".pre.onnx")
     quant_pre_process(str(fp32_path), str(pre))
+    methods = {"minmax": CalibrationMethod.MinMax, "percentile": CalibrationMethod.Percentile}
     quantize_static(
         str(pre),
         str(int8_path),
@@ -173,7 +201,8 @@ def quantize_int8(fp32_path: Path, int8_path: Path, calibration: list[Any]) -> N
         per_channel=True,
         weight_type=QuantType.QInt8,
         activation_type=QuantType.QUInt8,
-        calibrate_method=CalibrationMethod.MinMax,
+        calibrate_method=methods[method],
+        nodes_to_exclude=tail_nodes(pre, fp32_tail_convs),
     )
     pre.unlink()
 
@@ -201,7 +230,8 @@ def entry(
             "method": "onnxruntime quantize_static, QDQ, per-channel",
             "weights": "QInt8",
             "activations": "QUInt8",
-            "calibration": "MinMax over grocery train photos (every k-th, see measured)",
+            "calibration": "grocery train photos (every k-th); method, count and layers kept "
+            "fp32 in measured (calibration_method, calibration_images, fp32_tail_convs)",
         }
     return {
         "version": "1.0.0",
@@ -233,8 +263,21 @@ def entry(
     }
 
 
+@dataclass(frozen=True, slots=True)
+class Int8Options:
+    """How the INT8 variant is calibrated (see `quantize_int8`)."""
+
+    images: int = 200
+    method: str = "minmax"
+    fp32_tail_convs: int = 0
+
+
 def build(
-    name: str, models_dir: Path, grocery: Path, calib_count: int, weights: Path | None = None
+    name: str,
+    models_dir: Path,
+    grocery: Path,
+    options: Int8Options,
+    weights: Path | None = None,
 ) -> None:
     """Exports, quantizes, measures and records one embedding model (fp32 and INT8)."""
     from edge.inference.embedder import ImagePreprocessing, preprocess_image
@@ -246,15 +289,19 @@ def build(
     recipe = ImagePreprocessing.from_manifest(PREPROCESSING[name])
     rows = grocery_rows(grocery)
     train = [row for row in rows if row["role"] == "train"]
-    step = max(1, len(train) // calib_count)
-    calib_rows = train[::step][:calib_count]
+    step = max(1, len(train) // options.images)
+    calib_rows = train[::step][: options.images]
     calibration = [preprocess_image(img, recipe) for img in load_images(grocery, calib_rows)]
-    quantize_int8(fp32_path, int8_path, calibration)
+    quantize_int8(fp32_path, int8_path, calibration, options.method, options.fp32_tail_convs)
     manifest = models_dir / "manifest.json"
     for precision, path in (("fp32", fp32_path), ("int8", int8_path)):
         upsert_model_entry(f"{name}_{precision}", entry(name, precision, path, {}), manifest)
     measured = measure_pair(manifest, f"{name}_fp32", f"{name}_int8", grocery, rows)
-    measured["int8"]["calibration_images"] = len(calib_rows)
+    measured["int8"].update(
+        calibration_images=len(calib_rows),
+        calibration_method=options.method,
+        fp32_tail_convs=options.fp32_tail_convs,
+    )
     for precision, path in (("fp32", fp32_path), ("int8", int8_path)):
         upsert_model_entry(
             f"{name}_{precision}",
@@ -284,10 +331,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--models-dir", type=Path, default=REPO_ROOT / "models")
     parser.add_argument("--calibration-images", type=int, default=200)
+    parser.add_argument("--calibration-method", choices=["minmax", "percentile"], default="minmax")
+    parser.add_argument(
+        "--fp32-tail-convs", type=int, default=0, help="keep the last N Conv layers in fp32"
+    )
     args = parser.parse_args(argv)
     names = ["efficientnet_lite0", "mobilenet_v2"] if args.model == "all" else [args.model]
     for name in names:
-        build(name, args.models_dir, args.grocery, args.calibration_images, args.weights)
+        options = Int8Options(
+            args.calibration_images, args.calibration_method, args.fp32_tail_convs
+        )
+        build(name, args.models_dir, args.grocery, options, args.weights)
     return 0
 
 

@@ -96,10 +96,12 @@ def _crop(image: np.ndarray, rng: np.random.Generator, min_area: float) -> np.nd
 
 
 def _perspective(image: np.ndarray, rng: np.random.Generator, size: int) -> np.ndarray:
-    src = np.float32([[0, 0], [size, 0], [size, size], [0, size]])
-    dst = src + rng.uniform(-0.08, 0.08, (4, 2)).astype(np.float32) * size
+    src = np.asarray([[0, 0], [size, 0], [size, size], [0, size]], np.float32)
+    dst = (src + rng.uniform(-0.08, 0.08, (4, 2)) * size).astype(np.float32)
     matrix = cv2.getPerspectiveTransform(src, dst)
-    return cv2.warpPerspective(image, matrix, (size, size), borderMode=cv2.BORDER_REFLECT)
+    return np.asarray(
+        cv2.warpPerspective(image, matrix, (size, size), borderMode=cv2.BORDER_REFLECT)
+    )
 
 
 def _lighting(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -108,7 +110,7 @@ def _lighting(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     out = grey + (out - grey) * rng.uniform(0.6, 1.4)  # saturation
     out = out.mean() + (out - out.mean()) * rng.uniform(0.7, 1.3)  # contrast
     out = out * rng.uniform(0.7, 1.3) * rng.uniform(0.92, 1.08, 3) + rng.uniform(-25, 25)
-    return np.clip(out, 0, 255).astype(np.uint8)
+    return np.asarray(np.clip(out, 0, 255), np.uint8)
 
 
 def _shelf_view(
@@ -197,7 +199,7 @@ def embed_eval(backbone: Any, images: list[np.ndarray], size: int) -> np.ndarray
             ]
             out.append(pooled(backbone, to_tensor(views)).numpy())
     feats = np.concatenate(out)
-    return feats / np.linalg.norm(feats, axis=1, keepdims=True)
+    return np.asarray(feats / np.linalg.norm(feats, axis=1, keepdims=True), np.float32)
 
 
 def val_recall(feats: np.ndarray, labels: np.ndarray, roles: list[str]) -> dict[str, float]:
