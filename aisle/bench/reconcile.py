@@ -37,7 +37,7 @@ from central.db.schema import migrate
 from contracts.gtin import gs1_check_digit
 from hub.catalog.client import CentralClient
 from hub.catalog.pages import PreparedPage
-from hub.catalog.sync import CatalogSync
+from hub.catalog.sync import PROCESS_AFTER_CHANGES, CatalogSync
 from hub.db.connection import open_database
 from hub.reconcile.runner import Reconciler
 from hub.stock.seed import StockSeed, StockSeedItem, apply_stock_seed
@@ -283,6 +283,7 @@ def _measure(folder: Path, args: argparse.Namespace) -> dict[str, float | int | 
             hub_db,
             clock=lambda: datetime.now(UTC),
             page_limit=args.page_limit,
+            process_after_changes=args.process_after or None,
         )
         full = timed_sync(sync, process.pid)
         delta = min(DELTA_CHANGES, args.products)
@@ -304,6 +305,7 @@ def _measure(folder: Path, args: argparse.Namespace) -> dict[str, float | int | 
         "delta_changes": delta,
         "central_fill_s": round(fill_s, 1),
         "page_limit": args.page_limit,
+        "process_after_changes": args.process_after,
     }
 
 
@@ -341,6 +343,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--products", type=int, default=1_000_000, help="products at central")
     parser.add_argument("--page-limit", type=int, default=5000, help="changes per page")
+    parser.add_argument(
+        "--process-after",
+        type=int,
+        default=PROCESS_AFTER_CHANGES,
+        help="changes after which a worker process fetches and parses pages (0: never)",
+    )
 
     args = parser.parse_args(argv)
     try:
