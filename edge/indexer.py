@@ -6,7 +6,12 @@ code). It prints one JSON line (`BuildSummary`) on stdout; errors go to stderr w
 
     python -m edge.indexer --images LIST.json|DIR --out index.npz \
         [--models models/manifest.json] [--model efficientnet_lite0_int8] [--dtype int8] \
-        [--texts TEXTS.json [--text-cache CACHE.npz] [--text-model all_minilm_l6_v2_int8]]
+        [--texts TEXTS.json [--text-cache CACHE.npz] [--text-model all_minilm_l6_v2_int8]] \
+        [--parent-pid PID]
+
+With `--parent-pid` (the hub passes its own) the indexer asks Linux for SIGTERM when the thread
+that started it exits, and exits at once (code 4) if that process is already gone, so a hub killed
+with SIGKILL mid-build leaves no indexer running.
 
 With `--texts` the file also carries one MiniLM row per product for text search
 (`edge/index/text_rows.py`); the summary then has `texts`, `text_embedded` and `text_cached`.
@@ -15,8 +20,12 @@ With `--texts` the file also carries one MiniLM row per product for text search
 from __future__ import annotations
 
 import argparse
+import ctypes
+import ctypes.util
 import json
 import logging
+import os
+import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -42,6 +51,8 @@ DEFAULT_TEXT_MODEL = "all_minilm_l6_v2_int8"
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_NO_MODEL = 3
+EXIT_PARENT_GONE = 4
+_PR_SET_PDEATHSIG = 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,13 +68,60 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--text-cache", type=Path, help="text embeddings kept between builds")
     parser.add_argument("--text-model", default=DEFAULT_TEXT_MODEL, help="text model name")
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ...")
+    parser.add_argument("--parent-pid", type=int, help="exit when this process (the hub) dies")
     return parser
+
+
+def die_with_parent(parent_pid: int) -> bool:
+    """Asks Linux to send this process SIGTERM when its parent dies.
+
+    `PR_SET_PDEATHSIG` fires when the parent *thread* that started this process exits; the hub
+    starts the indexer from its build thread, which waits for the run. Same few lines as
+    `aisle.processes.die_with_parent` (a preexec there): edge cannot import aisle, and no shared
+    package besides the wire contracts exists, so they are written twice.
+
+    Args:
+        parent_pid: the process that started this one.
+
+    Returns:
+        False if the parent is already gone (it died before the request took effect).
+    """
+    libc_name = ctypes.util.find_library("c") if sys.platform.startswith("linux") else None
+    if libc_name is not None:
+        libc = ctypes.CDLL(libc_name, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    return os.getppid() == parent_pid
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the indexer; returns the exit code."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr)
+    if args.parent_pid is not None and not die_with_parent(args.parent_pid):
+        print(f"edge.indexer: parent {args.parent_pid} is gone", file=sys.stderr)
+        return EXIT_PARENT_GONE
+    fields = embed_images(args)
+    if isinstance(fields, int):
+        return fields
+    if args.texts is not None:
+        try:
+            fields |= add_text_rows(args)
+        except ValueError as exc:
+            print(f"edge.indexer: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except EdgeError as exc:
+            print(f"edge.indexer: model {args.text_model}: {exc}", file=sys.stderr)
+            return EXIT_NO_MODEL
+    print(json.dumps(fields))
+    return EXIT_OK
+
+
+def embed_images(args: argparse.Namespace) -> dict[str, object] | int:
+    """Embeds the images of `args.images` into the index file `args.out`.
+
+    Returns:
+        The summary fields, or an exit code (bad input, model unavailable) after printing why.
+    """
     try:
         listing = read_image_list(args.images)
     except ValueError as exc:
@@ -86,18 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:
         print(f"edge.indexer: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    fields = json.loads(summary_json(summary))
-    if args.texts is not None:
-        try:
-            fields |= add_text_rows(args)
-        except ValueError as exc:
-            print(f"edge.indexer: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        except EdgeError as exc:
-            print(f"edge.indexer: model {args.text_model}: {exc}", file=sys.stderr)
-            return EXIT_NO_MODEL
-    print(json.dumps(fields))
-    return EXIT_OK
+    return dict(json.loads(summary_json(summary)))
 
 
 def add_text_rows(args: argparse.Namespace) -> dict[str, int]:

@@ -8,6 +8,10 @@ the hub never imports edge code), hash the file whole and per chunk, and install
 version (a ULID). A product whose image cannot be fetched is indexed from its photos only, or left
 out; the build reports how many. Text rows cover every product, with or without images; the
 indexer keeps their embeddings in `text-cache.npz` so a build re-embeds only changed texts.
+
+The indexer never outlives the hub: `IndexBuilder.stop` (the hub's shutdown) terminates a running
+indexer and waits for it, and the indexer gets `--parent-pid` so Linux sends it SIGTERM when the
+build thread that started it exits, which covers a hub killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -39,10 +44,15 @@ logger = logging.getLogger(__name__)
 
 INDEXER_MODULE = "edge.indexer"
 STDERR_TAIL_CHARS = 2000
+STOP_GRACE_S = 5.0
 
 
 class IndexBuildFailed(HubError):
     """An index build could not finish; the message says which step and why."""
+
+
+class IndexBuildStopped(IndexBuildFailed):
+    """The build was cut short because the hub is stopping."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +126,9 @@ class IndexBuilder:
         self._photos = photos
         self._clock = clock
         self._lock = threading.Lock()
+        self._process_lock = threading.Lock()
+        self._process: subprocess.Popen[str] | None = None
+        self._stopped = False
         self._images = versions.folder / "images"
         self._work = versions.folder / "work"
 
@@ -157,6 +170,25 @@ class IndexBuilder:
             skipped,
             *texts,
         )
+
+    def stop(self, grace_s: float = STOP_GRACE_S) -> None:
+        """Ends building for good: terminates a running indexer (SIGKILL after `grace_s`), waits.
+
+        A build in progress then raises `IndexBuildStopped`; later builds raise it at once.
+        """
+        with self._process_lock:
+            self._stopped = True
+            process = self._process
+        if process is None or process.poll() is not None:
+            return
+        logger.info("stopping the index build: terminating indexer pid %d", process.pid)
+        process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            logger.warning("indexer pid %d ignored SIGTERM; killing it", process.pid)
+            process.kill()
+            process.wait()
 
     def _fetch_catalog_images(self, products: list[IndexProduct]) -> dict[str, Path]:
         self._images.mkdir(parents=True, exist_ok=True)
@@ -236,17 +268,40 @@ class IndexBuilder:
             command += ["--models", str(self._config.models_manifest)]
         if self._config.model_name is not None:
             command += ["--model", self._config.model_name]
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=self._config.timeout_s, check=False
+        returncode, stdout, stderr = self._run_child(command)
+        if returncode != 0:
+            tail = stderr[-STDERR_TAIL_CHARS:].strip()
+            raise IndexBuildFailed(f"indexer exited with {returncode}: {tail}")
+        built, skipped = parse_summary(stdout)
+        return built, skipped, parse_text_summary(stdout)
+
+    def _run_child(self, command: list[str]) -> tuple[int, str, str]:
+        """Runs the indexer from this (build) thread, which waits for it; `stop` may end it.
+
+        Raises:
+            IndexBuildStopped: the builder was stopped before or during the run.
+            IndexBuildFailed: the run took longer than the configured timeout.
+        """
+        command = [*command, "--parent-pid", str(os.getpid())]
+        with self._process_lock:
+            if self._stopped:
+                raise IndexBuildStopped("the hub is stopping: no index build")
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
             )
+            self._process = process
+        try:
+            stdout, stderr = process.communicate(timeout=self._config.timeout_s)
         except subprocess.TimeoutExpired as exc:
+            process.kill()
+            process.communicate()
             raise IndexBuildFailed(f"indexer ran over {self._config.timeout_s:.0f} s") from exc
-        if done.returncode != 0:
-            tail = done.stderr[-STDERR_TAIL_CHARS:].strip()
-            raise IndexBuildFailed(f"indexer exited with {done.returncode}: {tail}")
-        built, skipped = parse_summary(done.stdout)
-        return built, skipped, parse_text_summary(done.stdout)
+        finally:
+            with self._process_lock:
+                self._process = None
+        if self._stopped:
+            raise IndexBuildStopped("the hub is stopping: indexer terminated")
+        return process.returncode, stdout, stderr
 
 
 def parse_text_summary(stdout: str) -> tuple[int, int]:

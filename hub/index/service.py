@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contracts.index import IndexManifest
-from hub.index.builder import BuildReport, IndexBuilder
+from hub.index.builder import BuildReport, IndexBuilder, IndexBuildStopped
 from hub.index.photos import ReferencePhotos
 from hub.index.publisher import IndexPublisher, IndexPublisherStats
 from hub.index.versions import IndexVersions
@@ -98,6 +98,9 @@ class IndexService:
         report, error = None, None
         try:
             report = builder.build()
+        except IndexBuildStopped as exc:  # the hub is shutting down: not a failure to trace
+            logger.info("index build stopped: %s", exc)
+            error = str(exc)
         except Exception as exc:  # a failed build must be reported, never kill the thread
             logger.exception("index build failed")
             error = str(exc) or type(exc).__name__

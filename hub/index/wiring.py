@@ -37,9 +37,11 @@ class IndexParts:
 
     service: IndexService
     publisher: IndexPublisher
+    builder: IndexBuilder
 
     def stop(self) -> None:
-        """Disconnects the publisher (a build in progress ends with the process)."""
+        """Stops building (a running indexer is terminated and waited for), then the publisher."""
+        self.builder.stop()
         self.publisher.stop()
 
 
@@ -79,7 +81,7 @@ def start_index(
     )
     if index.build_on_start and versions.current() is None:
         _start_first_build(service, settings.db_path)
-    return IndexParts(service, publisher)
+    return IndexParts(service, publisher, builder)
 
 
 def _start_first_build(service: IndexService, db_path: Path) -> None:

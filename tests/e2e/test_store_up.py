@@ -1,5 +1,6 @@
 """Tests `aisle store up --headless`: every process starts, both devices reach the hub, and
-SIGINT or SIGTERM stops the whole tree, leaving no process behind."""
+SIGINT or SIGTERM stops the whole tree, leaving no process behind, also while the hub's first
+index build runs its `edge.indexer` child; a hub killed with SIGKILL mid-build leaves no indexer."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 EVENTS_DEADLINE_S = 10.0
 START_DEADLINE_S = 90.0
+INDEXER_DEADLINE_S = 60.0
+GONE_DEADLINE_S = 10.0
 
 
 def _descendants(pid: int) -> set[int]:
@@ -49,6 +52,33 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _wait_for_indexer(store: subprocess.Popen[bytes], log: Path) -> int:
+    """The pid of the hub's `edge.indexer` child (the first index build), once it runs."""
+    deadline = time.monotonic() + INDEXER_DEADLINE_S
+    while time.monotonic() < deadline:
+        found = [pid for pid in _descendants(store.pid) if "edge.indexer" in _cmdline(pid)]
+        if found:
+            return found[0]
+        assert store.poll() is None, f"store exited early:\n{log.read_text(errors='replace')}"
+        time.sleep(0.2)
+    pytest.fail(f"no edge.indexer within {INDEXER_DEADLINE_S} s:\n{log.read_text()}")
+
+
+def _left_behind(tree: set[int]) -> list[int]:
+    """Pids of `tree` still alive after a grace of `GONE_DEADLINE_S`."""
+    deadline = time.monotonic() + GONE_DEADLINE_S
+    while time.monotonic() < deadline and any(_alive(pid) for pid in tree):
+        time.sleep(0.1)
+    return sorted(pid for pid in tree if _alive(pid))
 
 
 def _get_json(url: str, token: str) -> object:
@@ -125,14 +155,33 @@ def test_headless_store_runs_and_stops_without_orphans(tmp_path: Path, signum: i
         assert {"kiosk-1", "glasses-1"} <= seen, (
             f"events from {sorted(seen)} after {elapsed_s:.1f} s:\n{log.read_text()}"
         )
+        indexer = _wait_for_indexer(store, log)
         tree = _descendants(store.pid)
-        assert len(tree) >= 5, f"expected broker, central, hub and two agents, got {tree}"
+        assert len(tree) >= 6, f"expected broker, central, hub, indexer, two agents: {tree}"
+        assert indexer in tree
     finally:
         os.kill(store.pid, signum)
         code = store.wait(timeout=60)
     assert code == 0, log.read_text()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in tree):
-        time.sleep(0.1)
-    left = sorted(pid for pid in tree if _alive(pid))
+    left = _left_behind(tree)
+    assert not left, f"processes left behind: {left}\n{log.read_text()}"
+
+
+def test_hub_killed_mid_build_leaves_no_indexer(tmp_path: Path) -> None:
+    store = _start_store(tmp_path, free_port())
+    log = tmp_path / "store.log"
+    try:
+        _wait_for_line(log, "kiosk-edge started", store)
+        indexer = _wait_for_indexer(store, log)
+        hub = next(pid for pid in _descendants(store.pid) if "aisle.cli hub " in _cmdline(pid))
+        tree = _descendants(store.pid)
+        os.kill(hub, signal.SIGKILL)
+        code = store.wait(timeout=60)  # the supervisor sees the hub die and stops the rest
+    finally:
+        if store.poll() is None:
+            os.kill(store.pid, signal.SIGTERM)
+            store.wait(timeout=60)
+    assert code == 1, log.read_text()
+    left = _left_behind(tree)
+    assert indexer not in left, f"indexer {indexer} outlived the hub it was building for"
     assert not left, f"processes left behind: {left}\n{log.read_text()}"
