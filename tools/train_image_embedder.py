@@ -49,6 +49,7 @@ class Recipe:
         scale: logit scale.
         iconic_repeats: times each catalog image is drawn per epoch (as synthetic views).
         seed: random seed.
+        stop_after: epochs actually run (the schedule still spans `epochs`); None runs all.
     """
 
     size_px: int = 192
@@ -61,6 +62,7 @@ class Recipe:
     scale: float = 24.0
     iconic_repeats: int = 6
     seed: int = 0
+    stop_after: int | None = None
 
 
 DEFAULTS = Recipe()
@@ -258,7 +260,7 @@ def _optimiser(recipe: Recipe, backbone: Any, head: Any, rows: int) -> tuple[Any
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimiser,
         max_lr=[recipe.learning_rate_backbone, recipe.learning_rate_head],
-        total_steps=recipe.epochs * (rows // recipe.batch + 1),
+        total_steps=recipe.epochs * rows // recipe.batch + recipe.epochs,
         pct_start=0.15,
     )
     return optimiser, schedule
@@ -319,13 +321,12 @@ def train(grocery: Path, out: Path, recipe: Recipe, eval_size: int) -> dict[str,
     rng = np.random.default_rng(recipe.seed)
     data = Data(*load_rows(grocery))
     backbone, head = build_model(recipe, int(data.labels.max()) + 1)
-    optimiser, schedule = _optimiser(
-        recipe, backbone, head, len(_schedule(recipe, data.roles, rng))
-    )
+    rows = sum(1 if r == "train" else recipe.iconic_repeats for r in data.roles if r != "val")
+    optimiser, schedule = _optimiser(recipe, backbone, head, rows)
     evaluated = _eval_rows(data.labels, data.roles)
     history: list[dict[str, Any]] = []
     best = -1.0
-    for epoch in range(1, recipe.epochs + 1):
+    for epoch in range(1, (recipe.stop_after or recipe.epochs) + 1):
         started = time.perf_counter()
         loss = _epoch(recipe, data, (backbone, head, optimiser, schedule), rng)
         feats = embed_eval(backbone, [data.images[i] for i in evaluated], eval_size)
@@ -361,6 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lr", type=float, default=DEFAULTS.learning_rate_backbone)
     parser.add_argument("--eval-size", type=int, default=224)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--stop-after", type=int, help="run only this many epochs of the --epochs schedule"
+    )
     args = parser.parse_args(argv)
     import torch
 
@@ -370,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         frozen_blocks=args.frozen_blocks,
         epochs=args.epochs,
         learning_rate_backbone=args.lr,
+        stop_after=args.stop_after,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     report = train(args.grocery, args.out, recipe, args.eval_size)
