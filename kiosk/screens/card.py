@@ -21,7 +21,7 @@ from textual.widgets import Static
 from kiosk.action_view import CardActions
 from kiosk.card_view import CardView
 from kiosk.thumbnail import Thumbnail
-from kiosk.widgets.product_card import ProductCardWidget, ProductImage
+from kiosk.widgets.product_card import ProductCardWidget
 from kiosk.widgets.status_bar import StatusBar
 
 CARD_HINT = "r: reserve · o: order · Scan another item any time · Esc: back"
@@ -49,7 +49,7 @@ class ActionLabel(Static):
 
     def offer(self, enabled: bool) -> None:
         """Offers the action (class `action`) or greys it out (class `off`)."""
-        if enabled != self.enabled or not self.has_class("action", "off"):
+        if enabled != self.enabled:
             self.enabled = enabled
             self.set_classes("action" if enabled else "off")
 
@@ -57,21 +57,6 @@ class ActionLabel(Static):
         """Posts `Clicked` when the action is offered."""
         if self.enabled:
             self.post_message(self.Clicked(self.action))
-
-
-@dataclass(frozen=True, slots=True)
-class ShownCard:
-    """What the card screen shows (kept until it is mounted, then applied).
-
-    Attributes:
-        view: the card's lines.
-        actions: what the card offers.
-        image: the product picture and its rendering, when already known.
-    """
-
-    view: CardView
-    actions: CardActions
-    image: tuple[Thumbnail, Text] | None
 
 
 class CardScreen(Screen[None]):
@@ -98,29 +83,27 @@ class CardScreen(Screen[None]):
         gtin: str
 
     def __init__(self) -> None:
-        """Creates the (empty) screen; `show` fills it."""
+        """Creates the (empty) screen; `show` fills it, mounted or not."""
         super().__init__()
         self.actions: CardActions | None = None
         self.shown_gtin: str | None = None
-        self._pending: ShownCard | None = None
+        self.card = ProductCardWidget(id="product-card")
+        self.reserve = ActionLabel("[r] Reserve for pickup", "reserve")
+        self.order = ActionLabel("[o] Order for delivery", "order")
+        self.notes = Static("", id="action-notes", markup=False)
+        self.scroll = VerticalScroll(id="card-scroll")
 
     def compose(self) -> ComposeResult:
         """Builds the scrollable card, the action line and the status bar."""
-        with VerticalScroll(id="card-scroll"):
-            yield ProductCardWidget(id="product-card")
+        with self.scroll:
+            yield self.card
             # Plain clickable lines, not Buttons: a focusable widget restyles the whole screen
             # when it takes focus, which costs more than the rest of the card.
             with Horizontal(id="card-actions"):
-                yield ActionLabel("[r] Reserve for pickup", "reserve")
-                yield ActionLabel("[o] Order for delivery", "order")
-                yield Static("", id="action-notes", markup=False)
+                yield self.reserve
+                yield self.order
+                yield self.notes
         yield StatusBar(CARD_HINT)
-
-    def on_mount(self) -> None:
-        """Shows the card that `show` got before the screen was mounted."""
-        if self._pending is not None:
-            self._apply(self._pending)
-            self._pending = None
 
     def show(
         self,
@@ -128,7 +111,7 @@ class CardScreen(Screen[None]):
         actions: CardActions,
         image: tuple[Thumbnail, Text] | None = None,
     ) -> None:
-        """Shows another product (now, or when the screen mounts).
+        """Shows another product (the widgets exist from `__init__`, so mounted or not).
 
         Args:
             view: the card's lines.
@@ -137,28 +120,13 @@ class CardScreen(Screen[None]):
         """
         self.actions = actions
         self.shown_gtin = actions.gtin
-        shown = ShownCard(view, actions, image)
-        if self.is_mounted:
-            self._apply(shown)
-        else:
-            self._pending = shown
-
-    def _apply(self, shown: ShownCard) -> None:
-        with self.app.batch_update():
-            self.query_one(ProductCardWidget).show(shown.view)
-            image = self.query_one(ProductImage)
-            if shown.image is None:
-                image.clear()
-            else:
-                image.show(*shown.image)
-            self.query_one("#reserve", ActionLabel).offer(shown.actions.can_reserve)
-            self.query_one("#order", ActionLabel).offer(shown.actions.can_order)
-            hints = (shown.actions.reserve_hint, shown.actions.order_hint)
-            notes = " · ".join(hint for hint in hints if hint)
-            self.query_one("#action-notes", Static).update(notes)
-            scroll = self.query_one("#card-scroll", VerticalScroll)
-            if scroll.scroll_y:
-                scroll.scroll_home(animate=False)
+        self.card.show(view, image)
+        self.reserve.offer(actions.can_reserve)
+        self.order.offer(actions.can_order)
+        hints = (actions.reserve_hint, actions.order_hint)
+        self.notes.update(" · ".join(hint for hint in hints if hint))
+        if self.scroll.scroll_y:
+            self.scroll.scroll_home(animate=False)
 
     def show_image(self, gtin: str, thumbnail: Thumbnail, rendered: Text) -> None:
         """Shows the product image when the screen still shows `gtin`.
@@ -168,13 +136,8 @@ class CardScreen(Screen[None]):
             thumbnail: the picture.
             rendered: its `half_block_text`.
         """
-        if gtin != self.shown_gtin:
-            return
-        pending = self._pending
-        if pending is not None:
-            self._pending = ShownCard(pending.view, pending.actions, (thumbnail, rendered))
-        else:
-            self.query_one(ProductImage).show(thumbnail, rendered)
+        if gtin == self.shown_gtin:
+            self.card.picture.show(thumbnail, rendered)
 
     def on_action_label_clicked(self, message: ActionLabel.Clicked) -> None:
         """Turns a click on an action line into its message."""

@@ -17,28 +17,17 @@ class UnknownScreen(Screen[None]):
     The app keeps one installed for the run; `show` puts the next unknown code into it.
     """
 
-    def __init__(self, view: UnknownView | None = None) -> None:
-        """Creates the screen.
-
-        Args:
-            view: the card's lines; None until `show` gives them.
-        """
+    def __init__(self) -> None:
+        """Creates the (empty) screen; `show` fills it."""
         super().__init__()
-        self.view = view
+        self.card = UnknownCodeWidget(id="unknown-card")
 
     def compose(self) -> ComposeResult:
         """Builds the centred unknown-code card and the status bar."""
         with Middle(), Center():
-            yield UnknownCodeWidget(id="unknown-card")
+            yield self.card
         yield StatusBar("Scan another item any time · Esc: back")
 
-    def on_mount(self) -> None:
-        """Shows the view that `show` got before the screen was mounted."""
-        if self.view is not None:
-            self.query_one(UnknownCodeWidget).show(self.view)
-
     def show(self, view: UnknownView) -> None:
-        """Shows another unknown code (now, or when the screen mounts)."""
-        self.view = view
-        if self.is_mounted:
-            self.query_one(UnknownCodeWidget).show(view)
+        """Shows another unknown code (mounted or not)."""
+        self.card.show(view)

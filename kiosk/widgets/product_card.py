@@ -120,7 +120,8 @@ def right_content(view: CardView) -> Content:
 class ProductCardWidget(Vertical):
     """Everything about one product: prices, stock here and online, reviews, complements.
 
-    Composed once; `show` puts another product's lines in the same widgets.
+    Composed once from lines made in `__init__`, so `show` can put another product in them at
+    any time (before the card is mounted, or while the app is closing) without a query.
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -131,47 +132,73 @@ class ProductCardWidget(Vertical):
         """
         super().__init__(id=id)
         self.view: CardView | None = None
+        self.freshness = Static("", id="freshness", markup=False)
+        self.picture = ProductImage(id="product-image")
+        self.titles = Static("", id="card-titles", markup=False)
+        self.left = Static("", id="card-left", markup=False)
+        self.right = Static("", id="card-right", markup=False)
+        self.description = Static("", id="description", markup=False)
 
     def compose(self) -> ComposeResult:
         """Lays out the card: freshness banner, header, then prices/stock beside reviews."""
-        yield Static("", id="freshness", markup=False)
+        yield self.freshness
         with Horizontal(id="card-header"):
-            yield ProductImage(id="product-image")
-            yield Static("", id="card-titles", markup=False)
+            yield self.picture
+            yield self.titles
         with Horizontal(id="card-body"):
-            yield Static("", id="card-left", markup=False)
-            yield Static("", id="card-right", markup=False)
-        yield Static("", id="description", markup=False)
+            yield self.left
+            yield self.right
+        yield self.description
 
-    def show(self, view: CardView) -> None:
-        """Shows `view` in the card's widgets (call once the card is mounted)."""
+    def show(self, view: CardView, image: tuple[Thumbnail, Text] | None = None) -> None:
+        """Shows another product.
+
+        Args:
+            view: the lines to show.
+            image: the product picture and its `half_block_text`; None for the placeholder.
+        """
         self.view = view
-        freshness = self.query_one("#freshness", Static)
-        freshness.update(view.freshness or "")
-        freshness.display = view.freshness is not None
-        self.query_one("#card-titles", Static).update(titles_content(view))
-        self.query_one("#card-left", Static).update(left_content(view))
-        self.query_one("#card-right", Static).update(right_content(view))
-        description = self.query_one("#description", Static)
-        description.update(view.description)
-        description.display = bool(view.description)
+        self.freshness.update(view.freshness or "")
+        self.freshness.display = view.freshness is not None
+        self.titles.update(titles_content(view))
+        self.left.update(left_content(view))
+        self.right.update(right_content(view))
+        self.description.update(view.description)
+        self.description.display = bool(view.description)
+        if image is None:
+            self.picture.clear()
+        else:
+            self.picture.show(*image)
 
 
 class UnknownCodeWidget(Vertical):
-    """The clear "not in our catalog" card (composed once; `show` fills it)."""
+    """The clear "not in our catalog" card (composed once; `show` fills it at any time)."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        """Creates the empty card.
+
+        Args:
+            id: the widget id.
+        """
+        super().__init__(id=id)
+        self.view: UnknownView | None = None
+        self.title_line = Static("", id="unknown-title", markup=False)
+        self.code_line = Static("", id="unknown-code", markup=False)
+        self.message_line = Static("", id="unknown-message", markup=False)
+        self.staff_line = Static("", id="unknown-staff", markup=False)
 
     def compose(self) -> ComposeResult:
         """Lays out title, code, the hub's message and the note about staff."""
-        yield Static("", id="unknown-title", markup=False)
-        yield Static("", id="unknown-code", markup=False)
-        yield Static("", id="unknown-message", markup=False)
-        yield Static("", id="unknown-staff", markup=False)
+        yield self.title_line
+        yield self.code_line
+        yield self.message_line
+        yield self.staff_line
 
     def show(self, view: UnknownView) -> None:
         """Shows `view` in the card's lines (the message line only when there is one)."""
-        self.query_one("#unknown-title", Static).update(view.title)
-        self.query_one("#unknown-code", Static).update(f"Code {view.code}")
-        message = self.query_one("#unknown-message", Static)
-        message.update(view.message)
-        message.display = bool(view.message)
-        self.query_one("#unknown-staff", Static).update(view.staff_note)
+        self.view = view
+        self.title_line.update(view.title)
+        self.code_line.update(f"Code {view.code}")
+        self.message_line.update(view.message)
+        self.message_line.display = bool(view.message)
+        self.staff_line.update(view.staff_note)

@@ -283,6 +283,16 @@ async def test_a_scan_over_a_card_updates_the_same_screen_in_place(seeded_hub: S
         assert lines(card, "#card-titles")[0] == "Oat drink 1 l"
 
 
+async def test_the_app_closes_cleanly_while_the_card_screen_mounts(seeded_hub: SeededHub) -> None:
+    app = kiosk(seeded_hub.client())
+    async with app.run_test(size=SIZE) as pilot:
+        app.deliver_scan(build_scan())
+        await wait_until(pilot, lambda: app.kiosk_state.view == "card")
+        # Leaves at once: the screen mounts while the app is closing (no NoMatches then).
+    assert app.return_code in (None, 0)
+    assert app.card_screen.shown_gtin == OAT_MILK_GTIN
+
+
 async def test_the_session_ends_when_idle(seeded_hub: SeededHub) -> None:
     # Long enough that the card shows first even on a loaded machine (it must not end the lookup).
     settings = SETTINGS.model_copy(update={"idle_reset_s": 1.0})
