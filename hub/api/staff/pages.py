@@ -45,6 +45,7 @@ NAV: tuple[tuple[str, str, str], ...] = (
     ("pickups", "Pickups & orders", f"{STAFF_PREFIX}/pickups"),
     ("devices", "Devices", f"{STAFF_PREFIX}/devices"),
     ("demand", "Demand", f"{STAFF_PREFIX}/demand"),
+    ("tryon", "Try-on photos", f"{STAFF_PREFIX}/tryon"),
     ("prices", "Prices", f"{STAFF_PREFIX}/prices"),
     ("audit", "AI audit", f"{STAFF_PREFIX}/audit"),
     ("users", "Staff", f"{STAFF_PREFIX}/users"),

@@ -19,6 +19,7 @@ from hub.api.staff import (
     pickups,
     prices,
     stock,
+    tryon,
     users,
 )
 from hub.api.staff.pages import install_error_pages
@@ -32,6 +33,7 @@ ROUTERS = (
     pickups.router,
     devices.router,
     demand.router,
+    tryon.router,
     prices.router,
     audit.router,
     users.router,
