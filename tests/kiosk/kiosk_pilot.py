@@ -71,3 +71,17 @@ def text(screen: Screen[Any], selector: str) -> str:
 def texts(screen: Screen[Any], selector: str) -> list[str]:
     """The texts of every `Static` matching `selector` on `screen`."""
     return [str(widget.content) for widget in screen.query(selector).results(Static)]
+
+
+async def wait_until(pilot: Pilot[None], predicate: Callable[[], bool]) -> None:
+    """Waits until `predicate` holds while the app runs; fails after `WAIT_S`."""
+    deadline = time.monotonic() + WAIT_S
+    while not predicate():
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {WAIT_S} s")
+        await pilot.pause(0.02)
+
+
+def lines(screen: Screen[Any], selector: str) -> list[str]:
+    """The lines of one card section (a `Static` holding several lines)."""
+    return text(screen, selector).split("\n")
