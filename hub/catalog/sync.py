@@ -43,7 +43,7 @@ from hub.errors import CatalogProtocolError, CatalogUnavailable
 logger = logging.getLogger(__name__)
 
 MAX_PAGES_PER_RUN = 10_000
-PROCESS_AFTER_CHANGES = 100_000
+PROCESS_AFTER_CHANGES = 20_000
 WAL_AUTOCHECKPOINT_PAGES = 16_384  # 64 MB of 4 KB pages: a checkpoint every few big pages
 
 
