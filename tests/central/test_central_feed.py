@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from central.app import create_app
 from central.repository import CentralRepository
+from central.routes.catalog import MAX_CHANGE_PAGE
 from contracts.catalog import Change, ChangePage
 
 
@@ -110,3 +111,14 @@ def test_admin_errors(client: TestClient) -> None:
         f"/v1/admin/products/{OAT_MILK}/reviews", json={"rating": 6, "title": "x"}
     )
     assert bad_rating.status_code == 422
+
+
+def test_pages_of_up_to_5000_changes_are_served_and_bigger_ones_refused(
+    client: TestClient,
+) -> None:
+    biggest = client.get("/v1/changes", params={"cursor": 0, "limit": MAX_CHANGE_PAGE})
+    assert biggest.status_code == 200
+    assert ChangePage.model_validate(biggest.json()).has_more is False
+    too_big = client.get("/v1/changes", params={"cursor": 0, "limit": MAX_CHANGE_PAGE + 1})
+    assert too_big.status_code == 422
+    assert MAX_CHANGE_PAGE == 5000
