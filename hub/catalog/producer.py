@@ -97,31 +97,66 @@ def _next(pages: Queue[Any], worker: multiprocessing.process.BaseProcess) -> Pre
     return unpack(payload)
 
 
+class PageWorker:
+    """A worker process producing the prepared pages after `cursor` until caught up; started
+    at once (so it warms up while the caller writes), stopped by `close` or `with`.
+
+    Args:
+        client: a client of central's real URL (its `endpoint()`; not an injected transport).
+        cursor: the cursor to read after.
+        limit: changes per page.
+
+    Raises:
+        ValueError: if `client` uses an injected transport (a worker cannot share it).
+    """
+
+    def __init__(self, client: CentralClient, cursor: int, *, limit: int) -> None:
+        endpoint = client.endpoint()
+        if endpoint is None:
+            raise ValueError(
+                "a page worker needs a client of a real URL, not an injected transport"
+            )
+        context = multiprocessing.get_context("spawn")
+        self._pages: Queue[Any] = context.Queue(maxsize=PREFETCH_PAGES)
+        args = (*endpoint, cursor, limit, self._pages, os.getpid())
+        self._worker = context.Process(target=produce, args=args, name="catalog-pages", daemon=True)
+        self._worker.start()
+
+    def __enter__(self) -> PageWorker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[PreparedPage]:
+        """Yields pages until one says no more changes wait.
+
+        Raises:
+            CatalogUnavailable: central could not be reached, or the worker died.
+            CatalogProtocolError: a page broke the contract.
+        """
+        while True:
+            page = _next(self._pages, self._worker)
+            yield page
+            if not page.has_more:
+                return
+
+    def close(self) -> None:
+        """Stops the worker (if still running) and releases the queue."""
+        if self._worker.is_alive():
+            self._worker.terminate()
+        self._worker.join(STOP_TIMEOUT_S)
+        self._pages.close()
+        self._pages.cancel_join_thread()
+
+
 def process_pages(client: CentralClient, cursor: int, *, limit: int) -> Iterator[PreparedPage]:
-    """Yields the prepared pages after `cursor` until caught up, made by a worker process.
+    """Yields the prepared pages after `cursor` until caught up, made by a `PageWorker`.
 
     Raises:
         CatalogUnavailable: central could not be reached, or the worker died.
         CatalogProtocolError: a page broke the contract.
-        ValueError: if `client` uses an injected transport (a worker cannot share it).
+        ValueError: if `client` uses an injected transport.
     """
-    endpoint = client.endpoint()
-    if endpoint is None:
-        raise ValueError("process_pages needs a client of a real URL, not an injected transport")
-    context = multiprocessing.get_context("spawn")
-    pages: Queue[Any] = context.Queue(maxsize=PREFETCH_PAGES)
-    args = (*endpoint, cursor, limit, pages, os.getpid())
-    worker = context.Process(target=produce, args=args, name="catalog-pages", daemon=True)
-    worker.start()
-    try:
-        while True:
-            page = _next(pages, worker)
-            yield page
-            if not page.has_more:
-                return
-    finally:
-        if worker.is_alive():
-            worker.terminate()
-        worker.join(STOP_TIMEOUT_S)
-        pages.close()
-        pages.cancel_join_thread()
+    with PageWorker(client, cursor, limit=limit) as worker:
+        yield from worker

@@ -35,7 +35,7 @@ from sqlite_utils import Database
 from contracts.catalog import ChangePage
 from hub.catalog.client import CentralClient
 from hub.catalog.pages import PreparedPage, check_page
-from hub.catalog.producer import process_pages
+from hub.catalog.producer import PageWorker
 from hub.db import catalog
 from hub.db.connection import write_transaction
 from hub.errors import CatalogProtocolError, CatalogUnavailable
@@ -122,36 +122,34 @@ class CatalogSync:
 
     def _pages(self, cursor: int) -> Iterator[PreparedPage]:
         """The pages of one run: a helper thread fetches and parses the next page while one is
-        written; past `process_after_changes` a worker process takes over (`process_pages`)."""
+        written; past `process_after_changes` a worker process takes over (`PageWorker`),
+        started before the last page of the thread is written so it warms up meanwhile."""
         changes = count = 0
-        for page in self._thread_pages(cursor):
-            yield page
-            changes, count = changes + len(page.changes), count + 1
-            if self._use_process(changes, page):
-                for later in process_pages(self._client, page.next_cursor, limit=self._page_limit):
-                    yield later
-                    count += 1
-                    if count >= MAX_PAGES_PER_RUN:
-                        return
-                return
-
-    def _use_process(self, changes: int, page: PreparedPage) -> bool:
-        limit = self._process_after_changes
-        if limit is None or not page.has_more or self._client.endpoint() is None:
-            return False
-        return changes >= limit
-
-    def _thread_pages(self, cursor: int) -> Iterator[PreparedPage]:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="catalog-fetch") as fetcher:
             upcoming = fetcher.submit(self.fetch, cursor)
-            for count in range(1, MAX_PAGES_PER_RUN + 1):
+            while True:
                 page = upcoming.result()
-                last = not page.has_more or count == MAX_PAGES_PER_RUN
-                if not last:
-                    upcoming = fetcher.submit(self.fetch, page.next_cursor)
-                yield page
-                if last:
+                changes, count = changes + len(page.changes), count + 1
+                if not page.has_more or count >= MAX_PAGES_PER_RUN:
+                    yield page
                     return
+                if self._use_process(changes):
+                    break
+                upcoming = fetcher.submit(self.fetch, page.next_cursor)
+                yield page
+        with PageWorker(self._client, page.next_cursor, limit=self._page_limit) as worker:
+            yield page
+            for later in worker:
+                yield later
+                count += 1
+                if count >= MAX_PAGES_PER_RUN:
+                    return
+
+    def _use_process(self, changes: int) -> bool:
+        limit = self._process_after_changes
+        if limit is None or self._client.endpoint() is None:
+            return False
+        return changes >= limit
 
     def fetch(self, cursor: int) -> PreparedPage:
         """Fetches the page after `cursor` and prepares it (`run_once` does it a page ahead).
