@@ -258,8 +258,7 @@ def entry(
         ],
         "labels": None,
         "quantization": quant,
-        "measured": measured,
-        **({"training": training} if training else {}),
+        "measured": {**measured, **({"training": training} if training else {})},
     }
 
 

@@ -45,7 +45,7 @@ from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import RuntimeConfig, load_model
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MODEL = "efficientnet_lite0"
+MODEL = "efficientnet_lite0_retail"
 PLAIN_MODEL = "efficientnet_lite0_fp32"
 
 
