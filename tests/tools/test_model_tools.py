@@ -14,6 +14,7 @@ from tools.model_manifest import check_manifest, read_manifest, upsert_model_ent
 REPO = Path(__file__).resolve().parents[2]
 TOOLS = [
     "build_image_embedders.py",
+    "train_image_embedder.py",
     "build_text_embedder.py",
     "build_yolox.py",
     "train_detector.py",
