@@ -286,9 +286,11 @@ def _measure(folder: Path, args: argparse.Namespace) -> dict[str, float | int | 
             process_after_changes=args.process_after or None,
         )
         full = timed_sync(sync, process.pid)
+        sync.checkpoint()  # as the hub's sync thread does between runs
         delta = min(DELTA_CHANGES, args.products)
         add_price_changes(central_db, delta, args.products)
         delta_run = timed_sync(sync, process.pid)
+        sync.checkpoint()
         products = int(hub_db.execute("SELECT COUNT(*) FROM products").fetchone()[0])
         reconciled = reconcile_run(folder, central_db, base_url, sync, args.products)
         pages = min(PEER_PAGES * args.page_limit, args.products)

@@ -12,7 +12,9 @@ which is how the hub knows whether central is reachable and how fresh its copy i
 The sync's own connection runs with `synchronous=NORMAL` (WAL): it writes only catalog pages,
 each with its cursor in one transaction, so a power cut can lose only the newest pages whole,
 rows and cursor together, and they are pulled again; a process crash loses nothing. That drops
-the fsync per page, and a larger auto-checkpoint threshold folds the WAL back less often.
+the fsync per page, and a larger auto-checkpoint threshold folds the WAL back less often; the
+sync thread checkpoints between runs that applied changes (`checkpoint`), off the next run's
+path.
 
 The next page is fetched and prepared (parsed into rows) in a helper thread while the current
 one is written, so central builds page N+1 while the hub writes page N. Past
@@ -192,6 +194,12 @@ class CatalogSync:
             )
         return len(fresh)
 
+    def checkpoint(self) -> None:
+        """Folds the WAL back into the database file (passive: never waits for a reader), which
+        the sync thread does between runs that applied changes, so the next run's commits do
+        not stop to checkpoint what the previous one wrote."""
+        self._db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
     def run_forever(self, stop: threading.Event, *, interval_s: float) -> None:
         """Syncs every `interval_s` until `stop` is set (the body of the sync thread)."""
         while not stop.is_set():
@@ -199,6 +207,7 @@ class CatalogSync:
                 report = self.run_once()
                 if report.applied:
                     logger.info("catalog sync applied=%d cursor=%d", report.applied, report.cursor)
+                    self.checkpoint()
             except CatalogUnavailable as exc:
                 logger.warning("central unreachable, serving the local copy: %s", exc)
             except CatalogProtocolError as exc:
