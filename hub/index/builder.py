@@ -209,10 +209,13 @@ class IndexBuilder:
             httpx.Client(timeout=self._config.http_timeout_s) as client,
             ThreadPoolExecutor(FETCH_WORKERS, thread_name_prefix="index-fetch") as pool,
         ):
-            fetched = pool.map(
-                lambda w: w[2].is_file() or self._download(client, w[1], w[2]), wanted
-            )
+            fetched = pool.map(lambda w: self._fetch_one(client, w[1], w[2]), wanted)
             return {gtin: path for (gtin, _, path), ok in zip(wanted, fetched, strict=True) if ok}
+
+    def _fetch_one(self, client: httpx.Client, url: str, path: Path) -> bool:
+        """True once `path` holds the image; False when it cannot, or the hub is stopping (so
+        the hub's exit never waits for the downloads still queued)."""
+        return path.is_file() or (not self._stopped and self._download(client, url, path))
 
     @staticmethod
     def _download(client: httpx.Client, url: str, path: Path) -> bool:
