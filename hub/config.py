@@ -135,7 +135,10 @@ class HubSettings(SettingsModel):
         default=10.0, gt=0, le=86_400, description="pause between two catalog syncs, seconds"
     )
     catalog_page_limit: int = Field(
-        default=500, ge=1, le=10_000, description="changes asked for per change-feed page"
+        default=5_000,
+        ge=1,
+        le=5_000,
+        description="changes asked for per change-feed page (central serves at most 5,000)",
     )
     reconcile_interval_s: float = Field(
         default=60.0, gt=0, le=86_400, description="pause between two reconciliation runs, s"
