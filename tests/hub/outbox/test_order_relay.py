@@ -17,12 +17,12 @@ from outbox_harness import BARISTA_OAT, CentralOnPort
 from sqlite_utils import Database
 
 from contracts.orders import DeliveryOrder
-from hub.__main__ import build_outbox_sender
 from hub.api.app import create_app
 from hub.catalog.client import CentralClient
 from hub.catalog.sync import CatalogSync
 from hub.config import HubSettings
 from hub.outbox.sender import OutboxSender
+from hub.workers import build_outbox_sender
 
 SKYR_NOT_ONLINE = "07613208003587"
 COLD_BREW_NO_ONLINE_STOCK = "00073416006331"
