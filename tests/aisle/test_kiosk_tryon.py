@@ -129,7 +129,8 @@ async def test_idle_reset_ends_the_try_on_session(
     camera.show("nobody")
     tryon = EdgeTryOn(tryon_models, scan_assets(TRYON_FIXTURES), frames)
     _hat, _top = fixture_garments(tryon)
-    app = kiosk(tryon, idle_reset_s=5.0, walk_away_s=60.0)
+    # long enough that a still taken on a loaded 2-core machine lands before the idle reset
+    app = kiosk(tryon, idle_reset_s=12.0, walk_away_s=60.0)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_tryon(pilot)
         await wait_until(pilot, lambda: screen.tryon_state.frames_seen > 0, "a frame")  # type: ignore[union-attr]
