@@ -18,40 +18,22 @@ from urllib.parse import unquote, urlsplit
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
-    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from contracts.ids import check_identifier
+from edge.config_base import ConfigModel, ConfigPath
 from edge.errors import ConfigError
+from edge.search_config import IndexConfig, PhotoSearchConfig
 
 KNOWN_DEFAULT_PASSWORDS = frozenset(
     {"", "changeme", "change-me", "password", "admin", "secret", "mosquitto", "aisle", "public"}
 )
 MQTT_DEFAULT_PORTS = {"mqtt": 1883, "mqtts": 8883}
 _VALUE_PREVIEW_CHARS = 60
-
-
-def _resolve_path(value: Path, info: ValidationInfo) -> Path:
-    """Resolves a relative path against `context["base_dir"]` (the config file's folder)."""
-    base_dir = (info.context or {}).get("base_dir")
-    if base_dir is not None and not value.is_absolute():
-        return (Path(base_dir) / value).resolve()
-    return value
-
-
-ConfigPath = Annotated[Path, AfterValidator(_resolve_path)]
-
-
-class ConfigModel(BaseModel):
-    """Base of every config model: unknown keys are errors, values never change after loading."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class BrokerConfig(ConfigModel):
@@ -205,66 +187,6 @@ class OutboxConfig(ConfigModel):
     path: ConfigPath = Field(description="SQLite file of the outbox (created if missing)")
     budget_mb: float = Field(
         gt=0, le=100_000, description="disk budget, megabytes; see firmware_configs/README.md"
-    )
-
-
-class IndexConfig(ConfigModel):
-    """Photo-search index distribution: where versions live and how they are fetched."""
-
-    folder: ConfigPath = Field(description="folder of partial and installed index files")
-    window_chunks: int = Field(
-        default=32, ge=1, le=1024, description="chunks asked for and not yet received, at most"
-    )
-    chunk_timeout_s: float = Field(
-        default=10.0, gt=0, le=600, description="a chunk not received in this time is asked again"
-    )
-    max_chunk_retries: int = Field(
-        default=5, ge=1, le=1000, description="corrupt arrivals of one chunk before giving up"
-    )
-    model_sha256: str | None = Field(
-        default=None,
-        pattern=r"^[0-9a-f]{64}$",
-        description="refuse indexes built with another embedding model; None accepts any",
-    )
-
-
-class PhotoSearchConfig(ConfigModel):
-    """Photo search on the device: models, results, crop, and when the glasses search."""
-
-    models_manifest: ConfigPath = Field(
-        description="models/manifest.json holding the embedding and detector models"
-    )
-    embedder: str = Field(
-        default="efficientnet_lite0_int8",
-        min_length=1,
-        description="embedding model (manifest name); must be the one the hub's indexes use",
-    )
-    detector: str | None = Field(
-        default="yolox_nano",
-        min_length=1,
-        description="detector cropping the main object (manifest name); None: centre crop only",
-    )
-    k: int = Field(default=5, ge=1, le=50, description="products returned per search")
-    near_equal_margin: float = Field(
-        default=0.02, ge=0, le=1, description="score gap within which in-stock products go first"
-    )
-    fallback_threshold: float = Field(
-        default=0.65,
-        ge=-1,
-        le=1.5,
-        description="abstention threshold for an index file that carries no calibration",
-    )
-    centre_share: float = Field(
-        default=0.8, gt=0, le=1, description="fallback crop side, share of the shorter frame side"
-    )
-    ask_on_command: bool = Field(
-        default=True, description="glasses: search when a what_is_this command arrives"
-    )
-    ask_interval_s: float | None = Field(
-        default=None, gt=0, le=3600, description="glasses: also search every N seconds; None: off"
-    )
-    frame_wait_s: float = Field(
-        default=1.0, gt=0, le=30, description="longest wait for a frame taken after an ask, seconds"
     )
 
 

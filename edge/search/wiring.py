@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from contracts.payloads import DeviceCommand
-from edge.config import DeviceConfig, PhotoSearchConfig
+from edge.config import DeviceConfig
 from edge.errors import EdgeError
 from edge.index.active import ActiveIndex
 from edge.inference.detector import ObjectDetector
@@ -27,6 +27,7 @@ from edge.search.crop import CropPolicy
 from edge.search.events import SearchEventSink
 from edge.search.frames import LatestView
 from edge.search.searcher import PhotoSearcher, SearcherSettings
+from edge.search_config import PhotoSearchConfig
 
 logger = logging.getLogger(__name__)
 

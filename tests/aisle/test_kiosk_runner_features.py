@@ -18,7 +18,8 @@ from aisle.kiosk_runner import (
 )
 from aisle.kiosk_search import EdgePhotoSearch, EdgeTextSearch
 from aisle.kiosk_tryon import EdgeTryOn
-from edge.config import PhotoSearchConfig, load_device_config
+from edge.config import load_device_config
+from edge.search_config import PhotoSearchConfig
 from kiosk.ports import FeatureUnavailable
 
 REPO = Path(__file__).resolve().parents[2]
