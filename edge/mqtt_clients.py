@@ -33,6 +33,14 @@ class BrokerLogin:
         return f"BrokerLogin({self.username}@{self.host}:{self.port}, tls={self.tls})"
 
 
+MAX_CLIENT_ID_CHARS = 64  # the longest client id every broker accepts
+
+
+def side_client_id(device_id: str, suffix: str) -> str:
+    """`<device><suffix>` (e.g. `kiosk-1-idx`), the device id cut to fit 64 characters."""
+    return device_id[: MAX_CLIENT_ID_CHARS - len(suffix)] + suffix
+
+
 def new_client(login: BrokerLogin, client_id: str) -> mqtt.Client:
     """Builds a paho client (MQTT 3.1.1, clean session) with credentials, TLS and backoff set.
 

@@ -33,7 +33,7 @@ from contracts.index import (
     request_topic,
 )
 from edge.index.transfer import IndexTransfer, TransferStats
-from edge.mqtt_clients import BrokerLogin, new_client
+from edge.mqtt_clients import BrokerLogin, new_client, side_client_id
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +43,6 @@ LOG_PAYLOAD_BYTES = 200
 STOP_JOIN_S = 10.0
 SUBSCRIBE_QOS = 1
 CLIENT_SUFFIX = "-idx"
-
-
-def receiver_client_id(device_id: str) -> str:
-    """`<device>-idx`, cut so it stays within the 64 characters every broker accepts."""
-    return device_id[: 64 - len(CLIENT_SUFFIX)] + CLIENT_SUFFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +82,7 @@ class IndexReceiver:
         self._lock = threading.Lock()
         self._counts = {"connects": 0, "bad": 0, "dropped": 0}
         self._worker: threading.Thread | None = None
-        self._client = self._make_client(receiver_client_id(device_id))
+        self._client = self._make_client(side_client_id(device_id, CLIENT_SUFFIX))
 
     def _make_client(self, client_id: str) -> mqtt.Client:
         client = new_client(self._login, client_id)

@@ -21,18 +21,13 @@ from paho.mqtt.reasoncodes import ReasonCode
 from contracts.errors import ContractError
 from contracts.payloads import DeviceCommand, parse_command
 from contracts.topics import cmd_topic
-from edge.mqtt_clients import BrokerLogin, new_client
+from edge.mqtt_clients import BrokerLogin, new_client, side_client_id
 
 logger = logging.getLogger(__name__)
 
 CLIENT_SUFFIX = "-cmd"
 SUBSCRIBE_QOS = 1
 LOG_PAYLOAD_BYTES = 200
-
-
-def command_client_id(device_id: str) -> str:
-    """`<device>-cmd`, cut so it stays within the 64 characters every broker accepts."""
-    return device_id[: 64 - len(CLIENT_SUFFIX)] + CLIENT_SUFFIX
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +66,7 @@ class CommandListener:
         self._connected = threading.Event()
         self._lock = threading.Lock()
         self._counts = {"connects": 0, "commands": 0, "bad": 0}
-        self._client = self._make_client(command_client_id(device_id))
+        self._client = self._make_client(side_client_id(device_id, CLIENT_SUFFIX))
 
     def _make_client(self, client_id: str) -> mqtt.Client:
         client = new_client(self._login, client_id)
