@@ -1,10 +1,10 @@
 """Provides the frame tap: the kiosk's in-process features see its edge agent's camera frames.
 
 A camera can be opened by one reader only, so try-on and photo search do not open their own: the
-runner wraps the agent's frame source in a `FrameTap`, which hands every frame it reads to a
-`LatestFrame` slot. The slot keeps only the newest frame, and only while a feature listens
-(a try-on session, a snap); when the last listener leaves it drops that frame. Frames never leave
-the process: the slot holds references, it does not copy, encode, publish, log or write them.
+runner wraps the agent's frame source in an `edge.sources.tap.TappedSource` that hands every frame
+it reads to a `LatestFrame` slot. The slot keeps only the newest frame, and only while a feature
+listens (a try-on session, a snap); when the last listener leaves it drops that frame. Frames never
+leave the process: the slot holds references, it does not copy, encode, publish, log or write them.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ import threading
 from dataclasses import dataclass
 
 from edge.core.frames import Frame
-from edge.sources.base import FrameSource, SourceHealth
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,41 +89,3 @@ class LatestFrame:
             if not ready or self._frame is None:
                 return None
             return TappedFrame(self._seq, self._frame)
-
-
-class FrameTap:
-    """A `FrameSource` that reads another one and offers each frame to a `LatestFrame`."""
-
-    def __init__(self, inner: FrameSource, frames: LatestFrame) -> None:
-        """Wraps `inner`; `frames` receives what it reads.
-
-        Args:
-            inner: the agent's real source (camera, video or replay).
-            frames: the slot the kiosk's features wait on.
-        """
-        self._inner = inner
-        self._frames = frames
-
-    @property
-    def name(self) -> str:
-        """The inner source's name (the tap is invisible in logs and state)."""
-        return self._inner.name
-
-    def open(self) -> None:
-        """Opens the inner source."""
-        self._inner.open()
-
-    def read(self) -> Frame | None:
-        """Reads the inner source's next frame and offers it to the slot."""
-        frame = self._inner.read()
-        if frame is not None:
-            self._frames.offer(frame)
-        return frame
-
-    def health(self) -> SourceHealth:
-        """The inner source's health."""
-        return self._inner.health()
-
-    def close(self) -> None:
-        """Closes the inner source."""
-        self._inner.close()

@@ -3,7 +3,7 @@
 Each feature is built from the committed models and what this kiosk was given (try-on assets, a
 search index); one that cannot be built (a model missing or failing its manifest check, no assets)
 is turned off and logged, and the kiosk shows it as off. Frames reach the features through the
-`LatestFrame` slot the edge agent's `FrameTap` fills (see `aisle/frame_tap.py`).
+`LatestFrame` slot the edge agent's `TappedSource` fills (see `aisle/frame_tap.py`).
 """
 
 from __future__ import annotations

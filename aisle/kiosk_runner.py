@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from aisle.frame_tap import FrameTap, LatestFrame
+from aisle.frame_tap import LatestFrame
 from aisle.kiosk_features import FeatureSources, build_features, warm_up
 from contracts.envelope import describe_validation_error
 from edge.agent import EdgeAgent
@@ -28,6 +28,7 @@ from edge.errors import EdgeError
 from edge.index.text_rows import TextRows
 from edge.search.searcher import PhotoSearcher
 from edge.sources.factory import make_source
+from edge.sources.tap import TappedSource
 from edge.tryon.receiver import ReceiverSettings
 from kiosk.__main__ import build_app
 from kiosk.app import KioskApp
@@ -99,7 +100,7 @@ class AgentHost:
         config = self._config.model_copy(update={"source": self._sources[self._index]})
         source = make_source(config.source)
         if self._frames is not None:
-            source = FrameTap(source, self._frames)
+            source = TappedSource(source, self._frames.offer)
         agent = EdgeAgent(config, environ=self._environ, source=source)
         self._agent = agent
         self._stop = threading.Event()

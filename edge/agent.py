@@ -32,11 +32,11 @@ from edge.outbox.publisher import OutboxPublisher, PublisherSettings, PublisherS
 from edge.outbox.store import OutboxStats, OutboxStore
 from edge.pipeline import FrameQueue, FrameScanner, PipelineStats, ScanPipeline
 from edge.scan.scanner import BarcodeScanner
-from edge.search.frames import ViewSource
 from edge.search.searcher import PhotoSearcher
 from edge.search.wiring import SearchSide, build_search_side
 from edge.sources.base import FrameSource
 from edge.sources.factory import make_source
+from edge.sources.tap import TappedSource
 
 logger = logging.getLogger(__name__)
 
@@ -182,7 +182,8 @@ class EdgeAgent:
         )
         self._source = source if source is not None else make_source(config.source)
         if self._search.view is not None:
-            self._source = ViewSource(self._source, self._search.view)
+            view = self._search.view
+            self._source = TappedSource(self._source, view.offer, on_close=view.clear)
         self._extra_listener = on_event
         self._pipeline = build_pipeline(
             config,

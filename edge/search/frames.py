@@ -1,9 +1,9 @@
 """Provides the glasses' view for "what is this?": the newest frame, held in memory only.
 
-`ViewSource` wraps the agent's frame source and hands every frame it reads to a `LatestView`,
-which keeps a reference to the newest one (no copy, no encoding, nothing written, logged or
-sent). An ask uses the newest frame when it is fresh, else waits briefly for the next one, so the
-answer is about what the shopper looks at now.
+The agent wraps its frame source in an `edge.sources.tap.TappedSource` that hands every frame it
+reads to a `LatestView`, which keeps a reference to the newest one (no copy, no encoding, nothing
+written, logged or sent). An ask uses the newest frame when it is fresh, else waits briefly for the
+next one, so the answer is about what the shopper looks at now.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from edge.core.frames import Frame
-from edge.sources.base import FrameSource, SourceHealth
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,37 +75,3 @@ class LatestView:
         """Drops the frame held (at shutdown)."""
         with self._changed:
             self._frame = None
-
-
-class ViewSource:
-    """A `FrameSource` that reads another one and offers each frame to a `LatestView`."""
-
-    def __init__(self, inner: FrameSource, view: LatestView) -> None:
-        """Wraps `inner`; `view` receives every frame it reads."""
-        self._inner = inner
-        self._view = view
-
-    @property
-    def name(self) -> str:
-        """The inner source's name."""
-        return self._inner.name
-
-    def open(self) -> None:
-        """Opens the inner source."""
-        self._inner.open()
-
-    def read(self) -> Frame | None:
-        """Reads the inner source's next frame and offers it to the view."""
-        frame = self._inner.read()
-        if frame is not None:
-            self._view.offer(frame)
-        return frame
-
-    def health(self) -> SourceHealth:
-        """The inner source's health."""
-        return self._inner.health()
-
-    def close(self) -> None:
-        """Closes the inner source and drops the frame held."""
-        self._inner.close()
-        self._view.clear()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from aisle.frame_tap import FrameTap, LatestFrame
+from aisle.frame_tap import LatestFrame
 from edge.core.frames import Frame
 from edge.sources.replay import ReplaySource
+from edge.sources.tap import TappedSource
 
 IMAGE = np.zeros((8, 8, 3), np.uint8)
 
@@ -55,7 +56,7 @@ def test_the_tap_passes_every_frame_through_and_offers_it(person_replays: dict[s
     slot = LatestFrame()
     slot.listen()
     inner = ReplaySource(person_replays["nobody"], fps=10.0)
-    tap = FrameTap(inner, slot)
+    tap = TappedSource(inner, slot.offer)
     tap.open()
     assert tap.name == inner.name == "replay:nobody"
     indices = []

@@ -1,6 +1,6 @@
 """Proves that a try-on session publishes, writes and logs no picture (issue 5, item 4).
 
-The whole kiosk runs as `aisle kiosk` composes it: the real edge agent (tapped by `FrameTap`)
+The whole kiosk runs as `aisle kiosk` composes it: the real edge agent (tapped by `TappedSource`)
 publishing to a real mosquitto, the real Textual app and the real try-on session. A subscriber on
 `aisle/#` records everything the broker carries while the shopper tries two garments on and keeps
 two stills; the files under the test's folders (the working directory included) are compared

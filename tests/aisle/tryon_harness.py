@@ -2,7 +2,7 @@
 
 The person is scikit-image's `astronaut` photo (public domain, committed under
 tests/fixtures/tryon); replays are written in the fixture format and played by the production
-`ReplaySource` through the production `FrameTap`, exactly as the kiosk's edge agent reads them.
+`ReplaySource` through the production `TappedSource`, exactly as the kiosk's edge agent reads them.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from aisle.frame_tap import FrameTap, LatestFrame
+from aisle.frame_tap import LatestFrame
 from aisle.kiosk_tryon import EdgeTryOn
 from edge.sources.replay import ReplaySource
+from edge.sources.tap import TappedSource
 from kiosk.app import KioskApp
 from kiosk.config import KioskSettings
 from kiosk.hub_client import HubClient
@@ -72,7 +73,7 @@ def write_person_replay(folder: Path, *, person: bool, frames: int = 6) -> Path:
 
 
 class CameraFeed:
-    """Reads a looping replay through a `FrameTap` in a thread, like the agent's capture loop.
+    """Reads a looping replay through a `TappedSource` in a thread, like the agent's capture loop.
 
     `show(name)` switches to another replay (the shopper steps in or walks away).
     """
@@ -86,9 +87,9 @@ class CameraFeed:
         self._thread = threading.Thread(target=self._run, name="test-camera", daemon=True)
         self._thread.start()
 
-    def _open(self, name: str) -> FrameTap:
+    def _open(self, name: str) -> TappedSource:
         source = ReplaySource(self._replays[name], fps=REPLAY_FPS, realtime=True, loop=True)
-        tap = FrameTap(source, self._frames)
+        tap = TappedSource(source, self._frames.offer)
         tap.open()
         return tap
 
