@@ -8,20 +8,17 @@ made while it reconnects.
 from __future__ import annotations
 
 import logging
-import ssl
 import threading
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
 from hub.config import BrokerAddress
+from hub.mqtt_clients import new_client
 
 logger = logging.getLogger(__name__)
 
-RECONNECT_MIN_DELAY_S = 1
-RECONNECT_MAX_DELAY_S = 30
 ANSWER_QOS = 1
 
 
@@ -43,16 +40,7 @@ class AnswerPublisher:
         self._broker = broker
         self._keepalive_s = keepalive_s
         self._connected = threading.Event()
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=answers_client_id(store_id),
-            protocol=mqtt.MQTTv311,
-        )
-        if broker.username is not None:
-            client.username_pw_set(broker.username, broker.password)
-        if broker.tls:
-            client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
-        client.reconnect_delay_set(RECONNECT_MIN_DELAY_S, RECONNECT_MAX_DELAY_S)
+        client = new_client(broker, answers_client_id(store_id))
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         self._client = client

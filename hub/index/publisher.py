@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -30,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from contracts.errors import ContractError
@@ -46,11 +44,10 @@ from contracts.index import (
 from contracts.topics import parse_device_topic
 from hub.config import BrokerAddress
 from hub.index.versions import IndexUnavailable, IndexVersions
+from hub.mqtt_clients import new_client
 
 logger = logging.getLogger(__name__)
 
-RECONNECT_MIN_DELAY_S = 1
-RECONNECT_MAX_DELAY_S = 30
 RESEND_WINDOW_S = 2.0
 QUEUE_MAX = 1000
 TICK_S = 0.5
@@ -136,17 +133,7 @@ class IndexPublisher:
         self._client = self._make_client()
 
     def _make_client(self) -> mqtt.Client:
-        client = mqtt.Client(
-            CallbackAPIVersion.VERSION2,
-            client_id=publisher_client_id(self._store_id),
-            clean_session=True,
-            protocol=mqtt.MQTTv311,
-        )
-        if self._broker.username is not None:
-            client.username_pw_set(self._broker.username, self._broker.password)
-        if self._broker.tls:
-            client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
-        client.reconnect_delay_set(RECONNECT_MIN_DELAY_S, RECONNECT_MAX_DELAY_S)
+        client = new_client(self._broker, publisher_client_id(self._store_id))
         client.max_inflight_messages_set(MAX_INFLIGHT)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect

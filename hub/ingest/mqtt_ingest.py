@@ -15,11 +15,9 @@ non-matching subscribers).
 from __future__ import annotations
 
 import logging
-import ssl
 import threading
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 
@@ -28,10 +26,10 @@ from hub.config import BrokerAddress
 from hub.ingest.processor import LOG_PAYLOAD_BYTES, EventProcessor, IngestCounters
 from hub.ingest.resend import ResendScheduler
 from hub.ingest.writer import MAX_BATCH, QUEUE_MAX, BatchWriter, Inbound
+from hub.mqtt_clients import new_client
 
 logger = logging.getLogger(__name__)
 
-RECONNECT_MIN_DELAY_S = 1
 RECONNECT_MAX_DELAY_S = 5  # the hub, one client, comes back before devices (their cap: 30 s)
 SUBSCRIBE_QOS = 1
 WRITER_STOP_S = 10.0
@@ -92,18 +90,13 @@ class MqttIngest:
         self._client = self._make_client(hub_client_id(store_id))
 
     def _make_client(self, client_id: str) -> mqtt.Client:
-        client = mqtt.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=client_id,
+        client = new_client(
+            self._broker,
+            client_id,
             clean_session=False,
-            protocol=mqtt.MQTTv311,
             manual_ack=True,
+            reconnect_max_s=RECONNECT_MAX_DELAY_S,
         )
-        if self._broker.username is not None:
-            client.username_pw_set(self._broker.username, self._broker.password)
-        if self._broker.tls:
-            client.tls_set(cert_reqs=ssl.CERT_REQUIRED)
-        client.reconnect_delay_set(RECONNECT_MIN_DELAY_S, RECONNECT_MAX_DELAY_S)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_subscribe = self._on_subscribe
