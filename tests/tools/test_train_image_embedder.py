@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.build_image_embedders import RETAIL_DIM, RETAIL_SIZE
 from tools.train_image_embedder import (
     LOAD_SIZE,
     Recipe,
@@ -54,11 +55,15 @@ def test_val_recall_scores_separable_features() -> None:
     assert scores["iconic_r1"] == 1.0
 
 
-def test_retail_model_shares_the_imagenet_preprocessing_and_records_its_training() -> None:
+def test_retail_model_records_its_input_neck_and_training() -> None:
     models = json.loads((REPO / "models" / "manifest.json").read_text())["models"]
     for precision in ("fp32", "int8"):
         retail = models[f"efficientnet_lite0_retail_{precision}"]
         imagenet = models[f"efficientnet_lite0_{precision}"]
-        assert retail["input"] == imagenet["input"]
-        assert retail["outputs"][0]["shape"] == imagenet["outputs"][0]["shape"]
-        assert retail["measured"]["training"]["recipe"]["frozen_blocks"] >= 0
+        pre, base = retail["input"]["preprocessing"], imagenet["input"]["preprocessing"]
+        assert {**pre, "size_hw": None} == {**base, "size_hw": None}  # colour, mean, std, resize
+        assert pre["size_hw"] == [RETAIL_SIZE, RETAIL_SIZE] == retail["input"]["shape"][2:]
+        assert retail["outputs"][0]["shape"] == [1, RETAIL_DIM]
+        training = retail["measured"]["training"]
+        assert training["recipe"]["frozen_blocks"] >= 0
+        assert "train_image_embedder.py" in training["command"]
