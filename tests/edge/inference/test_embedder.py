@@ -47,12 +47,15 @@ def _iconic(shared_data: Path, name: str) -> np.ndarray:
     return np.asarray(image, dtype=np.uint8)
 
 
-@pytest.mark.parametrize("model", ["efficientnet_lite0", "mobilenet_v2"])
+@pytest.mark.parametrize(
+    "model", ["efficientnet_lite0", "efficientnet_lite0_retail", "mobilenet_v2"]
+)
 def test_int8_agrees_with_fp32_on_product_photos(shared_data: Path, model: str) -> None:
     images = [_iconic(shared_data, name) for name in ("Banana", "Granny-Smith", "Red-Bell-Pepper")]
     fp32 = ImageEmbedder(load_model(MANIFEST, f"{model}_fp32")).embed_many(images)
     int8 = ImageEmbedder(load_model(MANIFEST, f"{model}_int8")).embed_many(images)
-    assert fp32.shape == int8.shape == (3, 1280)
+    assert fp32.shape == int8.shape
+    assert fp32.shape[0] == 3
     unit32 = fp32 / np.linalg.norm(fp32, axis=1, keepdims=True)
     unit8 = int8 / np.linalg.norm(int8, axis=1, keepdims=True)
     assert (np.sum(unit32 * unit8, axis=1) > 0.9).all()
