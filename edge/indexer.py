@@ -5,7 +5,7 @@ code). It prints one JSON line (`BuildSummary`) on stdout; errors go to stderr w
 (bad input) or 3 (model unavailable).
 
     python -m edge.indexer --images LIST.json|DIR --out index.npz \
-        [--models models/manifest.json] [--model efficientnet_lite0_int8] [--dtype int8] \
+        [--models models/manifest.json] [--model efficientnet_lite0_retail_int8] [--dtype int8] \
         [--texts TEXTS.json [--text-cache CACHE.npz] [--text-model all_minilm_l6_v2_int8]] \
         [--parent-pid PID]
 
@@ -43,10 +43,10 @@ from edge.index.text_rows import (
 from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
 from edge.inference.text_embedder import TextEmbedder
+from edge.search_config import DEFAULT_EMBEDDER
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODELS = REPO_ROOT / "models" / "manifest.json"
-DEFAULT_MODEL = "efficientnet_lite0_int8"
 DEFAULT_TEXT_MODEL = "all_minilm_l6_v2_int8"
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--images", type=Path, required=True, help="image list JSON or folder")
     parser.add_argument("--out", type=Path, required=True, help="index file to write")
     parser.add_argument("--models", type=Path, default=DEFAULT_MODELS, help="models manifest")
-    parser.add_argument("--model", default=DEFAULT_MODEL, help="embedding model name")
+    parser.add_argument("--model", default=DEFAULT_EMBEDDER, help="embedding model name")
     parser.add_argument("--dtype", choices=("int8", "float16", "float32"), default="int8")
     parser.add_argument("--no-projection", action="store_true", help="never fit a projection")
     parser.add_argument("--texts", type=Path, help="product text list JSON: add text rows")

@@ -8,6 +8,13 @@ from pydantic import Field
 
 from edge.config_base import ConfigModel, ConfigPath
 
+# The devices' and the hub indexer's default embedding model. Not the retail model yet
+# (`efficientnet_lite0_retail_int8`, better on real shelf photos: `aisle bench search`): on the
+# demo catalog's rendered packshots it answers 2 of 4 rendered strangers above the calibrated
+# threshold (tests/e2e/test_photo_search.py). A store sets `embedder` here and the hub's
+# `[index] model_name` to run it.
+DEFAULT_EMBEDDER = "efficientnet_lite0_int8"
+
 
 class IndexConfig(ConfigModel):
     """Photo-search index distribution: where versions live and how they are fetched."""
@@ -36,7 +43,7 @@ class PhotoSearchConfig(ConfigModel):
         description="models/manifest.json holding the embedding and detector models"
     )
     embedder: str = Field(
-        default="efficientnet_lite0_int8",
+        default=DEFAULT_EMBEDDER,
         min_length=1,
         description="embedding model (manifest name); must be the one the hub's indexes use",
     )

@@ -34,6 +34,7 @@ from edge.inference.detector import ObjectDetector
 from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
 from edge.search.searcher import PhotoSearcher
+from edge.search_config import DEFAULT_EMBEDDER
 from edge.sources.replay import ReplaySource
 
 REPO = Path(__file__).resolve().parents[2]
@@ -104,7 +105,7 @@ def _search_only(
 def main(argv: list[str] | None = None) -> int:
     """Runs the benchmark; prints JSON; returns the exit code."""
     args = _parser().parse_args(argv)
-    embedder = ImageEmbedder(load_model(args.models, "efficientnet_lite0_int8"))
+    embedder = ImageEmbedder(load_model(args.models, DEFAULT_EMBEDDER))
     detector = ObjectDetector(load_model(args.models, "yolox_nano"))
     with tempfile.TemporaryDirectory() as work:
         out = Path(work) / "index.npz"

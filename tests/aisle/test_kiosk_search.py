@@ -39,6 +39,7 @@ from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
 from edge.inference.text_embedder import TextEmbedder
 from edge.search.searcher import PhotoSearcher, SearcherSettings
+from edge.search_config import DEFAULT_EMBEDDER
 from kiosk.app import KioskApp
 from kiosk.config import KioskSettings
 from kiosk.feature_app import PHOTO_OFF_TEXT, TEXT_OFF_TEXT
@@ -64,7 +65,7 @@ def hub(tmp_path: Path) -> Iterator[CatalogHub]:
 @pytest.fixture(scope="session")
 def image_embedder() -> ImageEmbedder:
     """The committed INT8 image embedder."""
-    return ImageEmbedder(load_model(MANIFEST, "efficientnet_lite0_int8"))
+    return ImageEmbedder(load_model(MANIFEST, DEFAULT_EMBEDDER))
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from edge.index.build import BuildSummary, build_index_file, read_image_list
 from edge.index.transfer import CURRENT_FILE, installed_path
 from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
+from edge.search_config import DEFAULT_EMBEDDER
 from hub.answers.answerer import GlassesAnswerer
 from hub.answers.publisher import AnswerPublisher
 from hub.config import BrokerAddress
@@ -68,7 +69,7 @@ def build_fixture_index(work: Path) -> BuiltFixtureIndex:
     products = pick_products(len(gtins))
     assert [p.gtin for p in products] == gtins, "the fixture was made from another catalog"
     folder = write_catalog(work / "catalog", products)
-    embedder = ImageEmbedder(load_model(MODELS, "efficientnet_lite0_int8"))
+    embedder = ImageEmbedder(load_model(MODELS, DEFAULT_EMBEDDER))
     out = work / "index.npz"
     summary = build_index_file(
         read_image_list(folder),

@@ -29,6 +29,7 @@ from edge.search.commands import CommandListener
 from edge.search.frames import LatestView
 from edge.search.result import PhotoSearchResult
 from edge.search.searcher import PhotoSearcher
+from edge.search_config import DEFAULT_EMBEDDER
 
 MODELS = Path(__file__).resolve().parents[3] / "models" / "manifest.json"
 WAIT_S = 10.0
@@ -37,15 +38,16 @@ WAIT_S = 10.0
 @pytest.fixture(scope="module")
 def embedder() -> ImageEmbedder:
     """The committed INT8 embedder."""
-    return ImageEmbedder(load_model(MODELS, "efficientnet_lite0_int8"))
+    return ImageEmbedder(load_model(MODELS, DEFAULT_EMBEDDER))
 
 
 def _index(embedder: ImageEmbedder) -> LoadedIndex:
-    rows = normalise(np.random.default_rng(0).random((6, 1280), dtype=np.float32))
+    dims = len(embedder.embed(np.zeros((32, 32, 3), np.uint8)))
+    rows = normalise(np.random.default_rng(0).random((6, dims), dtype=np.float32))
     ids = [f"0000000000{n:03d}{n % 10}" for n in range(3)]
     index = build_index(rows, [0, 0, 1, 1, 2, 2], ids, [True, False, True])
     meta = IndexMeta(embedder.model.name, embedder.model.entry.sha256, 6, 0)
-    return LoadedIndex("v1", IndexData(index, Projection.identity(1280), meta))
+    return LoadedIndex("v1", IndexData(index, Projection.identity(dims), meta))
 
 
 def _frame(index: int) -> Frame:

@@ -23,6 +23,7 @@ from edge.inference.embedder import ImageEmbedder
 from edge.inference.runtime import load_model
 from edge.search.result import PhotoSearchResult
 from edge.search.searcher import PhotoSearcher
+from edge.search_config import DEFAULT_EMBEDDER
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -78,7 +79,7 @@ def _listing(shared: Path, rows: list[dict[str, str]]) -> ImageList:
 def grocery(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Grocery]:
     """An index of 20 grocery products (catalog image + 8 photos each), and val queries."""
     rows = _rows(shared_data)
-    embedder = ImageEmbedder(load_model(MODELS, "efficientnet_lite0_int8"))
+    embedder = ImageEmbedder(load_model(MODELS, DEFAULT_EMBEDDER))
     out = tmp_path_factory.mktemp("grocery") / "index.npz"
     model = (embedder.model.name, embedder.model.entry.sha256)
     build_index_file(_listing(shared_data, rows), out, embed=embedder.embed, model=model)

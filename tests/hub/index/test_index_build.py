@@ -17,6 +17,7 @@ from test_index_photos_api import photo_jpeg
 
 from central.seed import DEMO_CATALOG_PATH, read_seed
 from edge.index.file import read_index_file
+from edge.search_config import DEFAULT_EMBEDDER
 from hub.api.app import create_app
 from hub.api.routes.index import install_index_api
 from hub.config import HubSettings
@@ -90,7 +91,7 @@ def test_build_from_central_images_and_enrolled_photos(
     assert (body["build"]["texts"], body["build"]["texts_embedded"]) == (4, 4)
     current = body["current"]
     assert current["count"] == 6 and current["products"] == 4
-    assert current["model_name"] == "efficientnet_lite0_int8"
+    assert current["model_name"] == DEFAULT_EMBEDDER
     data = read_index_file(tmp_path / "index" / "versions" / current["version"] / "index.npz")
     assert data.index.product_ids == tuple(sorted(gtins))
     assert data.index.in_stock[data.index.product_ids.index(gtins[0])]
