@@ -5,7 +5,7 @@ code). It prints one JSON line (`BuildSummary`) on stdout; errors go to stderr w
 (bad input) or 3 (model unavailable).
 
     python -m edge.indexer --images LIST.json|DIR --out index.npz \
-        [--models models/manifest.json] [--model efficientnet_lite0_retail_int8] [--dtype int8] \
+        [--models models/manifest.json] [--model efficientnet_lite0_int8] [--dtype int8] \
         [--texts TEXTS.json [--text-cache CACHE.npz] [--text-model all_minilm_l6_v2_int8]] \
         [--parent-pid PID]
 

@@ -1,7 +1,8 @@
 """Provides image embeddings: manifest-driven preprocessing (pure) and the ONNX embedder.
 
-The embedding models (EfficientNet-Lite0, MobileNetV2) output global-average-pooled ImageNet
-features; the search index projects and normalises them (`edge/core/projection.py`).
+The embedding models output global-average-pooled ImageNet features (EfficientNet-Lite0,
+MobileNetV2) or, for the retail model, its trained 512-d embedding; the search index projects and
+normalises them (`edge/core/projection.py`).
 """
 
 from __future__ import annotations
