@@ -1,4 +1,4 @@
-"""Provides Pilot helpers for the kiosk's reserve/order tests: waits with deadlines, widget text."""
+"""Provides Pilot helpers for the kiosk tests: the app, waits with deadlines, widget text."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Static
 
-from kiosk.app import KioskApp
+from kiosk.app import KioskApp, SourceSwitcher
 from kiosk.config import KioskSettings
 from kiosk.hub_client import HubClient
 
@@ -28,9 +28,14 @@ def fixed_clock() -> datetime:
     return NOW
 
 
-def kiosk(client: HubClient, *, clock: Callable[[], datetime] = fixed_clock) -> KioskApp:
-    """The kiosk app without a scan feed (scans are delivered directly)."""
-    return KioskApp(client, None, SETTINGS, clock=clock)
+def kiosk(
+    client: HubClient,
+    settings: KioskSettings = SETTINGS,
+    *,
+    on_switch_source: SourceSwitcher | None = None,
+) -> KioskApp:
+    """The kiosk app without a scan feed (scans are delivered directly), on `fixed_clock`."""
+    return KioskApp(client, None, settings, on_switch_source=on_switch_source, clock=fixed_clock)
 
 
 async def wait_for_screen(pilot: Pilot[None], kind: type[ScreenT]) -> ScreenT:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from typing import Any, TypeVar
 
 import cv2
 import httpx
@@ -17,7 +14,6 @@ import pytest
 from fastapi import FastAPI
 from kiosk_builders import (
     GRANOLA_GTIN,
-    HUB_AS_OF,
     HUB_STORE,
     KIOSK_DEVICE,
     OAT_MILK_GTIN,
@@ -29,15 +25,23 @@ from kiosk_builders import (
     build_envelope,
     build_scan,
 )
+from kiosk_pilot import (
+    NOW,
+    SETTINGS,
+    SIZE,
+    fixed_clock,
+    kiosk,
+    lines,
+    text,
+    wait_for_screen,
+    wait_until,
+)
 from paho.mqtt.enums import CallbackAPIVersion
-from textual.pilot import Pilot
-from textual.screen import Screen
-from textual.widgets import Static
 
 from aisle.broker import BrokerEndpoint, free_port
 from hub.db import stock
 from kiosk.app import UNEXPECTED_ERROR_TEXT, KioskApp
-from kiosk.config import BrokerLogin, KioskSettings
+from kiosk.config import BrokerLogin
 from kiosk.hub_client import HubClient
 from kiosk.scan_feed import ScanFeed
 from kiosk.screens.card import CardScreen
@@ -45,56 +49,6 @@ from kiosk.screens.error import ErrorScreen
 from kiosk.screens.home import HomeScreen
 from kiosk.screens.unknown import UnknownScreen
 from kiosk.widgets.product_card import ProductImage
-
-SETTINGS = KioskSettings(store_id=HUB_STORE, device_id=KIOSK_DEVICE)
-NOW = HUB_AS_OF + timedelta(hours=2)
-SIZE = (110, 40)
-ScreenT = TypeVar("ScreenT", bound=Screen[None])
-
-
-def fixed_clock() -> datetime:
-    """The kiosk's clock in these tests: two hours after the hub's catalog copy."""
-    return NOW
-
-
-def kiosk(client: HubClient, settings: KioskSettings = SETTINGS, **kwargs: object) -> KioskApp:
-    """The kiosk app without a scan feed (scans are delivered directly)."""
-    return KioskApp(client, None, settings, clock=fixed_clock, **kwargs)  # type: ignore[arg-type]
-
-
-async def wait_for_screen(pilot: Pilot[None], kind: type[ScreenT]) -> ScreenT:
-    """Waits until the app shows a screen of `kind`; fails after `WAIT_S`."""
-    deadline = time.monotonic() + WAIT_S
-    while not isinstance(pilot.app.screen, kind):
-        if time.monotonic() > deadline:
-            pytest.fail(f"screen is {type(pilot.app.screen).__name__}, not {kind.__name__}")
-        await pilot.pause(0.02)
-    await pilot.pause()
-    return pilot.app.screen
-
-
-async def wait_until(pilot: Pilot[None], predicate: Callable[[], bool]) -> None:
-    """Waits until `predicate` holds while the app runs; fails after `WAIT_S`."""
-    deadline = time.monotonic() + WAIT_S
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"condition not met within {WAIT_S} s")
-        await pilot.pause(0.02)
-
-
-def text(screen: Screen[Any], selector: str) -> str:
-    """The text of one `Static` on `screen`."""
-    return str(screen.query_one(selector, Static).content)
-
-
-def texts(screen: Screen[Any], selector: str) -> list[str]:
-    """The texts of every `Static` matching `selector` on `screen`."""
-    return [str(widget.content) for widget in screen.query(selector).results(Static)]
-
-
-def lines(screen: Screen[Any], selector: str) -> list[str]:
-    """The lines of one card section (a `Static` holding several lines)."""
-    return text(screen, selector).split("\n")
 
 
 async def test_a_scan_shows_the_product_card(seeded_hub: SeededHub) -> None:
