@@ -34,6 +34,7 @@ from tools.embedder_measure import (  # noqa: E402
     measure_pair,
 )
 from tools.model_manifest import file_sha256, upsert_model_entry  # noqa: E402
+from tools.train_image_embedder import NECK_DIM  # noqa: E402
 
 EFFNET_PRE = {
     "resize": "squash",
@@ -82,7 +83,6 @@ PREPROCESSING = {
     "mobilenet_v2": MOBILENET_PRE,
 }
 OPSET = 13
-RETAIL_DIM = 512  # the neck of tools/train_image_embedder.py
 
 
 def _effnet() -> Any:
@@ -127,7 +127,7 @@ def _pooled(name: str, weights: Path | None = None) -> Any:
             raise ValueError("efficientnet_lite0_retail needs --weights (train tool output)")
         trained = torch.load(weights, map_location="cpu")
         net.load_state_dict(trained["backbone"])
-        neck = torch.nn.Linear(1280, RETAIL_DIM)
+        neck = torch.nn.Linear(1280, NECK_DIM)
         neck.load_state_dict(trained["neck"])
         return Pooled(net, net.extract_features, neck).eval()
     net = _mobilenet()
@@ -258,7 +258,7 @@ def entry(
         "outputs": [
             {
                 "name": "embedding",
-                "shape": [1, RETAIL_DIM if training else 1280],
+                "shape": [1, NECK_DIM if training else 1280],
                 "meaning": "the trained embedding (linear neck over the pooled features of the "
                 "backbone fine-tuned for product photos), not normalised"
                 if training

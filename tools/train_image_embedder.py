@@ -35,6 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 MEAN, STD = 127.0, 128.0  # EfficientNet-Lite preprocessing (RGB)
+NECK_DIM = 512  # the embedding: a linear neck over the 1280 pooled backbone features
 LOAD_SIZE = 256  # default square size images are decoded to once (Recipe.load_px)
 
 
@@ -174,8 +175,8 @@ def build_model(recipe: Recipe, products: int) -> tuple[Any, Any]:
     class Head(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.neck = torch.nn.Linear(1280, 512)
-            self.proxies = torch.nn.Parameter(torch.randn(products, 512) * 0.01)
+            self.neck = torch.nn.Linear(1280, NECK_DIM)
+            self.proxies = torch.nn.Parameter(torch.randn(products, NECK_DIM) * 0.01)
 
         def forward(self, pooled: torch.Tensor) -> torch.Tensor:
             emb = torch.nn.functional.normalize(self.neck(pooled), dim=1)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from tools.build_image_embedders import RETAIL_DIM, RETAIL_SIZE
+from tools.build_image_embedders import RETAIL_SIZE
 from tools.train_image_embedder import (
     LOAD_SIZE,
+    NECK_DIM,
     Recipe,
     _eval_rows,
     _schedule,
@@ -63,7 +64,7 @@ def test_retail_model_records_its_input_neck_and_training() -> None:
         pre, base = retail["input"]["preprocessing"], imagenet["input"]["preprocessing"]
         assert {**pre, "size_hw": None} == {**base, "size_hw": None}  # colour, mean, std, resize
         assert pre["size_hw"] == [RETAIL_SIZE, RETAIL_SIZE] == retail["input"]["shape"][2:]
-        assert retail["outputs"][0]["shape"] == [1, RETAIL_DIM]
+        assert retail["outputs"][0]["shape"] == [1, NECK_DIM]
         training = retail["measured"]["training"]
         assert training["recipe"]["frozen_blocks"] >= 0
         assert "train_image_embedder.py" in training["command"]
